@@ -1,0 +1,277 @@
+"""One poll of one feed, end to end: fetch → parse → new entries → fetch pages → extract/match/figures →
+one transaction. A feed's failure is recorded on its row and returned as data, never raised past here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import random
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from monitor import analyze
+from monitor.config import Config, FeedConfig
+from monitor.errors import FetchError, HTTPStatusError, MonitorError
+from monitor.feeds import FeedParseError, canonical_url, parse_feed
+from monitor.fetch import AddressGuard, Fetcher, FetchLimits, origin_of
+from monitor.schedule import is_due, next_poll_at
+from monitor.store import ProcessedEntry, Store
+from monitor.types import Entry, PollOutcome
+
+__all__ = ["Poller", "make_fetcher", "utcnow"]
+
+log = logging.getLogger("monitor.poll")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def make_fetcher(config: Config) -> Fetcher:
+    d = config.defaults
+    guard = AddressGuard(
+        allowed_origins={origin_of(f.url) for f in config.feeds},
+        allow_hosts=d.allow_hosts,
+    )
+    limits = FetchLimits(
+        connect=d.timeouts.connect,
+        read=d.timeouts.read,
+        total=d.timeouts.total,
+        max_redirects=d.max_redirects,
+        user_agent=d.user_agent,
+    )
+    return Fetcher(limits, concurrency=d.concurrency, per_host=d.per_host_concurrency, guard=guard)
+
+
+@dataclass
+class Poller:
+    """Everything a poll needs, passed in: config, store, fetcher, clock, randomness, CPU executor."""
+
+    config: Config
+    store: Store
+    fetcher: Fetcher
+    clock: Callable[[], datetime] = utcnow
+    rng: random.Random = field(default_factory=random.Random)
+    workers: int | None = None  # None: one per core; 0: analyse in this process
+    _executor: Executor | None = None
+
+    def executor(self) -> Executor | None:
+        workers = self.workers if self.workers is not None else (os.cpu_count() or 1)
+        if workers <= 0:
+            return None
+        if self._executor is None:
+            # forkserver: children start from a clean process, not a fork of one running threads and an event loop
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["monitor.analyze"])
+            self._executor = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=ctx,
+                initializer=analyze.init_worker,
+                initargs=(self.config.topics,),
+            )
+        return self._executor
+
+    def shutdown(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    async def poll_all(
+        self, feeds: Sequence[FeedConfig] | None = None, *, force: bool = True
+    ) -> list[PollOutcome]:
+        feeds = self.config.enabled_feeds if feeds is None else feeds
+        return list(await asyncio.gather(*(self.poll_feed(f, force=force) for f in feeds)))
+
+    async def poll_feed(self, feed: FeedConfig, *, force: bool = False) -> PollOutcome:
+        started = time.monotonic()
+        now = self.clock()
+        state = self.store.feed_state(feed.url)
+        if state is None:
+            self.store.sync_feeds([feed], _iso(now))
+            state = self.store.feed_state(feed.url)
+        assert state is not None
+        if state.retired_at:
+            return PollOutcome(feed.url, None, error=f"retired at {state.retired_at}")
+        if not force and state.error_count > 0 and state.next_poll_at:
+            due = datetime.fromisoformat(state.next_poll_at)
+            if not is_due(due, now, slack=2 * self.config.defaults.jitter + 5):
+                return PollOutcome(feed.url, None, error="backing off")
+        interval = self.config.interval_for(feed)
+        try:
+            outcome = await self._poll(feed, state, now, interval, started)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # a feed's failure is data: record it and go on with the others
+            outcome = self._record_failure(feed, state, now, interval, e, started)
+        self._log(feed, outcome)
+        return outcome
+
+    async def _poll(
+        self, feed: FeedConfig, state: Any, now: datetime, interval: float, started: float
+    ) -> PollOutcome:
+        d = self.config.defaults
+        result = await self.fetcher.get(
+            feed.url,
+            max_bytes=d.max_feed_bytes,
+            etag=state.etag,
+            last_modified=state.last_modified,
+            accept="application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+        )
+        update: dict[str, Any] = {
+            "last_status": result.status,
+            "last_polled_at": _iso(now),
+            "last_ok_at": _iso(now),
+            "last_error": None,
+            "error_count": 0,
+            "next_poll_at": _iso(
+                next_poll_at(
+                    now,
+                    interval=interval,
+                    jitter=d.jitter,
+                    error_count=0,
+                    max_backoff=d.max_backoff,
+                    rng=self.rng,
+                )
+            ),
+        }
+        if result.not_modified:
+            self.store.record_poll(state.id, update, (), _iso(now))
+            return PollOutcome(feed.url, 304, not_modified=True, elapsed_ms=_ms(started))
+        try:
+            parsed = parse_feed(result.body, result.url)
+        except FeedParseError as e:
+            raise FetchError(f"not a feed: {e}") from e
+        update["etag"] = result.etag
+        update["last_modified"] = result.last_modified
+        entry_ids = [e.entry_id for e in parsed.entries]
+        seen = self.store.seen_entry_ids(state.id, entry_ids)
+        new = [e for e in parsed.entries if e.entry_id not in seen]
+        processed = await self._process_entries(new, feed, parsed.language)
+        written = self.store.record_poll(state.id, update, processed, _iso(self.clock()))
+        return PollOutcome(
+            feed.url,
+            result.status,
+            new_entries=written.new_entries,
+            hits=written.new_hits,
+            figures=written.new_figures,
+            error=None,
+            elapsed_ms=_ms(started),
+        )
+
+    async def _process_entries(
+        self, entries: Sequence[Entry], feed: FeedConfig, feed_language: str | None
+    ) -> list[ProcessedEntry]:
+        language = feed.language or feed_language
+        known = self.store.known_article_urls([e.link for e in entries if e.link])
+        return list(await asyncio.gather(*(self._process_entry(e, known, language) for e in entries)))
+
+    async def _process_entry(
+        self, entry: Entry, known_urls: set[str], language: str | None
+    ) -> ProcessedEntry:
+        url = canonical_url(entry.link)
+        if url and url in known_urls:
+            # Already stored via another entry or feed: link this entry to it, fetch nothing.
+            return ProcessedEntry(entry, None, url, note="article already stored")
+        body: bytes | None = None
+        content_type = ""
+        note: str | None = None
+        if url and self.config.defaults.fetch_articles:
+            try:
+                page = await self.fetcher.get(
+                    url,
+                    max_bytes=self.config.defaults.max_page_bytes,
+                    accept="text/html,application/xhtml+xml",
+                )
+                body, content_type = page.body, page.content_type
+            except FetchError as e:
+                note = f"page not fetched: {e}"
+        elif not url:
+            note = "entry has no http(s) link"
+        if body is None and not (entry.summary or entry.title):
+            return ProcessedEntry(entry, None, url, note=note or "no text")
+        analysis = await self._analyze(entry, body, content_type, note, language)
+        return ProcessedEntry(
+            entry, analysis.article, url, hits=analysis.hits, figures=analysis.figures, note=note
+        )
+
+    async def _analyze(
+        self, entry: Entry, body: bytes | None, content_type: str, note: str | None, language: str | None
+    ) -> analyze.Analysis:
+        executor = self.executor() if body is not None else None
+        if executor is None:
+            return analyze.process_entry(
+                entry,
+                body,
+                self.config.topics,
+                content_type=content_type,
+                fetch_note=note,
+                feed_language=language,
+            )
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            executor, analyze.process_entry_in_worker, entry, body, content_type, note, language
+        )
+
+    def _record_failure(
+        self, feed: FeedConfig, state: Any, now: datetime, interval: float, error: Exception, started: float
+    ) -> PollOutcome:
+        d = self.config.defaults
+        status = error.status if isinstance(error, HTTPStatusError) else None
+        retry_after = error.retry_after if isinstance(error, HTTPStatusError) else None
+        message = str(error) if isinstance(error, MonitorError) else f"{type(error).__name__}: {error}"
+        errors = state.error_count + 1
+        update: dict[str, Any] = {
+            "last_status": status,
+            "last_polled_at": _iso(now),
+            "last_error": message[:1000],
+            "error_count": errors,
+            "next_poll_at": _iso(
+                next_poll_at(
+                    now,
+                    interval=interval,
+                    jitter=d.jitter,
+                    error_count=errors,
+                    max_backoff=d.max_backoff,
+                    rng=self.rng,
+                    retry_after=retry_after,
+                )
+            ),
+        }
+        if status == 410:  # Gone: the publisher says the feed will not come back (RFC 9110 §15.5.11)
+            update["retired_at"] = _iso(now)
+        try:
+            self.store.record_poll(state.id, update, (), _iso(now))
+        except MonitorError as e:
+            log.error("feed=%s could not record failure: %s", feed.display_name, e)
+        return PollOutcome(feed.url, status, error=message, retry_after=retry_after, elapsed_ms=_ms(started))
+
+    def _log(self, feed: FeedConfig, o: PollOutcome) -> None:
+        if o.error:
+            log.warning(
+                "feed=%r status=%s error=%r ms=%d", feed.display_name, o.status or "-", o.error, o.elapsed_ms
+            )
+        else:
+            log.info(
+                "feed=%r status=%s new=%d hits=%d figures=%d ms=%d",
+                feed.display_name,
+                o.status,
+                o.new_entries,
+                o.hits,
+                o.figures,
+                o.elapsed_ms,
+            )
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)

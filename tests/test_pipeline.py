@@ -1,0 +1,133 @@
+"""End to end: a real HTTP server on 127.0.0.1, the real `monitor run --once`, a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from tests.conftest import run_monitor, write_config
+from tests.feedserver import Route
+
+
+def serve_corpus(server) -> list[str]:
+    topical = server.add_feed_file("/feeds/topical.xml", "topical.rss.xml")
+    unian = server.add_feed_file("/feeds/unian.xml", "unian-ua.rss.xml")
+    for name in ("seed-article.html", "uk-szch.html", "ru-soch.html"):
+        server.add_page_file(f"/articles/{name}", name)
+    server.add_page_file("/articles/bbc.com.52241221.html", "bbc.com.52241221.html.gz")
+    return [topical, unian]
+
+
+def rows(db, sql, *params):
+    con = sqlite3.connect(db)
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in con.execute(sql, params)]
+    finally:
+        con.close()
+
+
+def test_run_once_stores_hits_and_figures_exactly_once(feed_server, tmp_path):
+    feeds = serve_corpus(feed_server)
+    broken = feed_server.add("/feeds/broken.xml", Route(body=b"<html><body>Not a feed</body></html>", content_type="text/html"))
+    down = feed_server.add("/feeds/down.xml", Route(body=b"oops", status=500, content_type="text/plain"))
+    config = write_config(tmp_path / "feeds.yaml", [*feeds, broken, down])
+    db = tmp_path / "m.db"
+
+    first = run_monitor("--config", str(config), "--db", str(db), "run", "--once", "--workers", "2")
+    assert first.returncode == 0, first.stderr
+
+    # one log line per feed, naming it
+    for url in [*feeds, broken, down]:
+        assert url.rsplit("/", 1)[-1] in first.stderr or "127.0.0.1" in first.stderr
+    hits = rows(db, "SELECT a.url, h.topic, h.keywords FROM hits h JOIN articles a ON a.id = h.article_id")
+    by_url: dict[str, set[str]] = {}
+    for h in hits:
+        by_url.setdefault(h["url"].rsplit("/", 1)[-1], set()).add(h["topic"])
+    # the tracking parameters are gone from the stored URL
+    assert by_url["seed-article.html"] == {"desertion", "conscription"}
+    assert "desertion" in by_url["uk-szch.html"]
+    assert {"desertion", "conscription"} <= by_url["ru-soch.html"]
+    assert "conscription" in by_url["missing.html"]  # page 404 -> the feed's own text was used
+    assert "bbc.com.52241221.html" not in by_url
+
+    articles = {r["url"].rsplit("/", 1)[-1]: r for r in rows(db, "SELECT * FROM articles")}
+    assert articles["missing.html"]["text_source"] == "feed"
+    assert "404" in articles["missing.html"]["source_note"]
+    assert articles["seed-article.html"]["text_source"] == "page"
+    assert "Gerasimov" in articles["seed-article.html"]["text"]
+    assert "Most read" not in articles["seed-article.html"]["text"]  # boilerplate removed
+
+    values = {r["value"] for r in rows(db, "SELECT value FROM figures")}
+    assert {11000, 30000, 160000, 21600, 180000} <= values
+    assert 21602 in values
+
+    # every entry of the real UNIAN feed is recorded once, so it is never fetched twice
+    n_unian = rows(db, "SELECT COUNT(*) AS n FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE f.url = ?", feeds[1])
+    assert n_unian[0]["n"] == 50
+
+    # the broken feeds are recorded on their rows; the others are fine
+    state = {r["url"]: r for r in rows(db, "SELECT * FROM feeds")}
+    assert state[broken]["error_count"] == 1 and "not a feed" in state[broken]["last_error"]
+    assert state[down]["error_count"] == 1 and state[down]["last_status"] == 500
+    assert state[feeds[0]]["error_count"] == 0 and state[feeds[0]]["etag"]
+
+    counts_before = rows(db, "SELECT (SELECT COUNT(*) FROM hits) h, (SELECT COUNT(*) FROM figures) f, "
+                             "(SELECT COUNT(*) FROM entries) e, (SELECT COUNT(*) FROM articles) a")[0]
+    page_requests = feed_server.count("/articles/seed-article.html")
+
+    second = run_monitor("--config", str(config), "--db", str(db), "run", "--once")
+    assert second.returncode == 0, second.stderr
+    counts_after = rows(db, "SELECT (SELECT COUNT(*) FROM hits) h, (SELECT COUNT(*) FROM figures) f, "
+                            "(SELECT COUNT(*) FROM entries) e, (SELECT COUNT(*) FROM articles) a")[0]
+    assert counts_after == counts_before
+    # conditional GET: the feed answered 304 and no page was fetched again
+    assert feed_server.statuses_for("/feeds/topical.xml")[-1].get("if-none-match")
+    assert feed_server.count("/articles/seed-article.html") == page_requests
+    assert rows(db, "SELECT last_status FROM feeds WHERE url = ?", feeds[0])[0]["last_status"] == 304
+    assert "status=304" in second.stderr
+    assert state[down]["error_count"] == 1
+    assert rows(db, "SELECT error_count FROM feeds WHERE url = ?", down)[0]["error_count"] == 2
+
+
+def test_same_article_via_two_feeds_is_stored_once(feed_server, tmp_path):
+    a = feed_server.add_feed_file("/feeds/a.xml", "topical.rss.xml")
+    b = feed_server.add_feed_file("/feeds/b.xml", "topical.rss.xml")
+    for name in ("seed-article.html", "uk-szch.html", "ru-soch.html"):
+        feed_server.add_page_file(f"/articles/{name}", name)
+    config = write_config(tmp_path / "feeds.yaml", [a, b])
+    db = tmp_path / "m.db"
+    result = run_monitor("--config", str(config), "--db", str(db), "run", "--once", "--workers", "0")
+    assert result.returncode == 0, result.stderr
+    seed = rows(db, "SELECT id FROM articles WHERE url LIKE '%seed-article.html'")
+    assert len(seed) == 1
+    linked = rows(db, "SELECT DISTINCT feed_id FROM entries WHERE article_id = ?", seed[0]["id"])
+    assert len(linked) == 2
+    assert len(rows(db, "SELECT * FROM hits WHERE article_id = ?", seed[0]["id"])) == 2
+
+
+def test_all_feeds_down_exits_nonzero_and_names_each(tmp_path):
+    config = write_config(tmp_path / "feeds.yaml", ["http://127.0.0.1:9/feed.xml"])
+    result = run_monitor("--config", str(config), "--db", str(tmp_path / "m.db"), "run", "--once")
+    assert result.returncode == 1
+    assert "127.0.0.1" in result.stderr and "error=" in result.stderr
+
+
+def test_extract_seed_article_json_finds_both_topics():
+    result = run_monitor("extract", "tests/data/seed-article.txt", "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert {t["topic"] for t in out["topics"]} == {"desertion", "conscription"}
+    assert out["title"].startswith("Ukrainian Convicts Mass Desertion")
+    assert out["language"] == "en"
+    assert {f["value"] for f in out["figures"]} >= {11000, 30000, 160000, 21600, 180000}
+    for key in ("value", "low", "high", "qualifier", "counted", "period", "rate", "sentence", "attributed_to", "topic"):
+        assert key in out["figures"][0]
+
+
+def test_extract_html_page(tmp_path):
+    result = run_monitor("extract", "tests/data/pages/uk-szch.html", "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["language"] == "uk"
+    assert "desertion" in {t["topic"] for t in out["topics"]}
