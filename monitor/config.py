@@ -107,7 +107,7 @@ class FeedConfig(_Frozen):
 
     @property
     def display_name(self) -> str:
-        return self.name or urlsplit(self.url).hostname or self.url
+        return self.name or self.url
 
 
 class DigestConfig(_Frozen):

@@ -23,16 +23,16 @@ class ConfigError(MonitorError, ValueError):
 
 
 class FetchError(MonitorError):
-    """An HTTP fetch failed: network, timeout, or a limit we enforce. Transient unless a subclass says not."""
+    """An HTTP fetch failed: network, timeout, a limit we enforce, or a body that is not what was asked for."""
+
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
 
 
 class HTTPStatusError(FetchError):
     """The server answered with a status we do not treat as success."""
-
-    def __init__(self, message: str, status: int, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retry_after = retry_after
 
 
 class TooLarge(FetchError):

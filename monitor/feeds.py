@@ -32,6 +32,9 @@ class FeedParseError(ValueError):
 
 
 _TAG = re.compile(r"<[^>]{0,2000}>")
+_BLOCK_TAG = re.compile(
+    r"<\s*/?\s*(?:p|br|div|li|ul|ol|h[1-6]|tr|table|blockquote|section|article)\b[^>]{0,2000}>", re.I
+)
 _SPACE = re.compile(r"[ \t\r\f\v]+")
 
 
@@ -39,7 +42,7 @@ def strip_html(value: str | None) -> str:
     """Feed summaries are HTML fragments: drop tags, unescape entities, fold spaces."""
     if not value:
         return ""
-    text = _TAG.sub(" ", value.replace("\x00", ""))
+    text = _TAG.sub("", _BLOCK_TAG.sub("\n", value.replace("\x00", "")))
     text = html.unescape(text)
     lines = [_SPACE.sub(" ", line).strip() for line in text.splitlines()]
     return "\n".join(line for line in lines if line)[:_MAX_FIELD]
@@ -104,6 +107,9 @@ def parse_feed(body: bytes, url: str, *, max_entries: int = 5000) -> ParsedFeed:
     parsed = feedparser.parse(body, response_headers={"content-location": url})
     version = parsed.get("version") or ""
     if not version and not parsed.entries:
+        head = body[:1024].lstrip().lower()
+        if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+            raise FeedParseError("got an HTML page, not RSS/Atom")
         problem = parsed.get("bozo_exception")
         reason = f": {problem}" if problem else ""
         raise FeedParseError(f"not an RSS/Atom feed{reason}")

@@ -18,7 +18,7 @@ from typing import Any
 
 from monitor import analyze
 from monitor.config import Config, FeedConfig
-from monitor.errors import FetchError, HTTPStatusError, MonitorError
+from monitor.errors import FetchError, MonitorError
 from monitor.feeds import FeedParseError, canonical_url, parse_feed
 from monitor.fetch import AddressGuard, Fetcher, FetchLimits, origin_of
 from monitor.schedule import is_due, next_poll_at
@@ -151,7 +151,7 @@ class Poller:
         try:
             parsed = parse_feed(result.body, result.url)
         except FeedParseError as e:
-            raise FetchError(f"not a feed: {e}") from e
+            raise FetchError(f"not a feed: {e}", status=result.status) from e
         update["etag"] = result.etag
         update["last_modified"] = result.last_modified
         entry_ids = [e.entry_id for e in parsed.entries]
@@ -227,8 +227,8 @@ class Poller:
         self, feed: FeedConfig, state: Any, now: datetime, interval: float, error: Exception, started: float
     ) -> PollOutcome:
         d = self.config.defaults
-        status = error.status if isinstance(error, HTTPStatusError) else None
-        retry_after = error.retry_after if isinstance(error, HTTPStatusError) else None
+        status = error.status if isinstance(error, FetchError) else None
+        retry_after = error.retry_after if isinstance(error, FetchError) else None
         message = str(error) if isinstance(error, MonitorError) else f"{type(error).__name__}: {error}"
         errors = state.error_count + 1
         update: dict[str, Any] = {

@@ -20,7 +20,9 @@ def feed_server():
     server.stop()
 
 
-def run_monitor(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
+def run_monitor(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess:
     """Run the real `monitor` CLI in a subprocess, as a user would."""
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     full_env.pop("MONITOR_CONFIG", None)
@@ -36,7 +38,13 @@ def run_monitor(*args: str, env: dict[str, str] | None = None, timeout: float = 
 
 
 def write_config(path: Path, feeds: list[str], extra: str = "") -> Path:
-    lines = ["defaults:", "  interval: 15m", "  jitter: 0", "  timeouts: {connect: 5, read: 10, total: 20}", "feeds:"]
+    lines = [
+        "defaults:",
+        "  interval: 15m",
+        "  jitter: 0",
+        "  timeouts: {connect: 5, read: 10, total: 20}",
+        "feeds:",
+    ]
     lines += [f"  - url: {u}" for u in feeds]
     path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
     return path

@@ -118,7 +118,9 @@ def test_check_config_ok_and_missing_file(tmp_path):
 
 def test_smtp_settings_come_from_environment_only():
     assert smtp_from_env({}) is None
-    s = smtp_from_env({"SMTP_HOST": "mail.example.org", "SMTP_SSL": "true", "SMTP_USER": "u", "SMTP_PASSWORD": "p"})
+    s = smtp_from_env(
+        {"SMTP_HOST": "mail.example.org", "SMTP_SSL": "true", "SMTP_USER": "u", "SMTP_PASSWORD": "p"}
+    )
     assert s is not None and s.port == 465 and s.ssl and s.user == "u"
     with pytest.raises(ConfigError, match="SMTP_PORT"):
         smtp_from_env({"SMTP_HOST": "x", "SMTP_PORT": "abc"})

@@ -29,7 +29,9 @@ def rows(db, sql, *params):
 
 def test_run_once_stores_hits_and_figures_exactly_once(feed_server, tmp_path):
     feeds = serve_corpus(feed_server)
-    broken = feed_server.add("/feeds/broken.xml", Route(body=b"<html><body>Not a feed</body></html>", content_type="text/html"))
+    broken = feed_server.add(
+        "/feeds/broken.xml", Route(body=b"<html><body>Not a feed</body></html>", content_type="text/html")
+    )
     down = feed_server.add("/feeds/down.xml", Route(body=b"oops", status=500, content_type="text/plain"))
     config = write_config(tmp_path / "feeds.yaml", [*feeds, broken, down])
     db = tmp_path / "m.db"
@@ -63,7 +65,9 @@ def test_run_once_stores_hits_and_figures_exactly_once(feed_server, tmp_path):
     assert 21602 in values
 
     # every entry of the real UNIAN feed is recorded once, so it is never fetched twice
-    n_unian = rows(db, "SELECT COUNT(*) AS n FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE f.url = ?", feeds[1])
+    n_unian = rows(
+        db, "SELECT COUNT(*) AS n FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE f.url = ?", feeds[1]
+    )
     assert n_unian[0]["n"] == 50
 
     # the broken feeds are recorded on their rows; the others are fine
@@ -72,14 +76,20 @@ def test_run_once_stores_hits_and_figures_exactly_once(feed_server, tmp_path):
     assert state[down]["error_count"] == 1 and state[down]["last_status"] == 500
     assert state[feeds[0]]["error_count"] == 0 and state[feeds[0]]["etag"]
 
-    counts_before = rows(db, "SELECT (SELECT COUNT(*) FROM hits) h, (SELECT COUNT(*) FROM figures) f, "
-                             "(SELECT COUNT(*) FROM entries) e, (SELECT COUNT(*) FROM articles) a")[0]
+    counts_before = rows(
+        db,
+        "SELECT (SELECT COUNT(*) FROM hits) h, (SELECT COUNT(*) FROM figures) f, "
+        "(SELECT COUNT(*) FROM entries) e, (SELECT COUNT(*) FROM articles) a",
+    )[0]
     page_requests = feed_server.count("/articles/seed-article.html")
 
     second = run_monitor("--config", str(config), "--db", str(db), "run", "--once")
     assert second.returncode == 0, second.stderr
-    counts_after = rows(db, "SELECT (SELECT COUNT(*) FROM hits) h, (SELECT COUNT(*) FROM figures) f, "
-                            "(SELECT COUNT(*) FROM entries) e, (SELECT COUNT(*) FROM articles) a")[0]
+    counts_after = rows(
+        db,
+        "SELECT (SELECT COUNT(*) FROM hits) h, (SELECT COUNT(*) FROM figures) f, "
+        "(SELECT COUNT(*) FROM entries) e, (SELECT COUNT(*) FROM articles) a",
+    )[0]
     assert counts_after == counts_before
     # conditional GET: the feed answered 304 and no page was fetched again
     assert feed_server.statuses_for("/feeds/topical.xml")[-1].get("if-none-match")
@@ -121,7 +131,18 @@ def test_extract_seed_article_json_finds_both_topics():
     assert out["title"].startswith("Ukrainian Convicts Mass Desertion")
     assert out["language"] == "en"
     assert {f["value"] for f in out["figures"]} >= {11000, 30000, 160000, 21600, 180000}
-    for key in ("value", "low", "high", "qualifier", "counted", "period", "rate", "sentence", "attributed_to", "topic"):
+    for key in (
+        "value",
+        "low",
+        "high",
+        "qualifier",
+        "counted",
+        "period",
+        "rate",
+        "sentence",
+        "attributed_to",
+        "topic",
+    ):
         assert key in out["figures"][0]
 
 

@@ -1,0 +1,131 @@
+"""fetch.py against a real HTTP server on 127.0.0.1: conditional GET, caps, deadlines, redirects, SSRF."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import time
+
+import pytest
+
+from monitor.errors import BlockedAddress, FetchError, HTTPStatusError, TooLarge
+from monitor.fetch import AddressGuard, Fetcher, FetchLimits, origin_of, parse_retry_after
+from tests.feedserver import Route
+
+
+def fetcher_for(server, **limits) -> Fetcher:
+    guard = AddressGuard({origin_of(server.base)})
+    return Fetcher(
+        FetchLimits(**{"connect": 2, "read": 2, "total": 3, "user_agent": "monitor-test/1", **limits}),
+        guard=guard,
+    )
+
+
+def get(fetcher: Fetcher, url: str, **kw):
+    async def go():
+        try:
+            return await fetcher.get(url, max_bytes=kw.pop("max_bytes", 1_000_000), **kw)
+        finally:
+            await fetcher.aclose()
+
+    return asyncio.run(go())
+
+
+def test_conditional_get_and_user_agent(feed_server):
+    url = feed_server.add("/f.xml", Route(body=b"<rss/>"))
+    first = get(fetcher_for(feed_server), url)
+    assert first.status == 200 and first.body == b"<rss/>" and first.etag
+    second = get(fetcher_for(feed_server), url, etag=first.etag)
+    assert second.status == 304 and second.not_modified and second.body == b""
+    assert feed_server.requests[0][1]["user-agent"] == "monitor-test/1"
+
+
+def test_byte_cap_counts_while_streaming(feed_server):
+    url = feed_server.add("/big", Route(body=b"x" * 50_000, content_type="text/html"))
+    with pytest.raises(TooLarge, match="cap of 10000"):
+        get(fetcher_for(feed_server), url, max_bytes=10_000)
+
+
+def test_gzip_bomb_stops_at_the_cap(feed_server):
+    bomb = gzip.compress(b"\0" * 20_000_000)  # 20 MB that compress to ~20 KB
+    url = feed_server.add("/bomb", Route(body=bomb, headers={"Content-Encoding": "gzip"}, etag=False))
+    with pytest.raises(TooLarge):
+        get(fetcher_for(feed_server), url, max_bytes=1_000_000)
+
+
+def test_trickling_server_is_cut_off_by_the_total_deadline(feed_server):
+    def trickle(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Length", "1000")
+        handler.end_headers()
+        for _ in range(1000):
+            try:
+                handler.wfile.write(b"x")
+                handler.wfile.flush()
+            except OSError:
+                return
+            time.sleep(0.5)
+
+    url = feed_server.add("/slow", Route(handler=trickle))
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="deadline"):
+        get(fetcher_for(feed_server, total=1.5, read=1.0), url)
+    assert time.monotonic() - started < 10
+
+
+def test_redirects_are_followed_and_capped(feed_server):
+    feed_server.add("/final", Route(body=b"done"))
+    feed_server.add("/r1", Route(status=301, headers={"Location": "/final"}, etag=False))
+    result = get(fetcher_for(feed_server), feed_server.url("/r1"))
+    assert result.body == b"done" and result.permanent_redirect == feed_server.url("/final")
+    for i in range(10):
+        feed_server.add(f"/loop{i}", Route(status=302, headers={"Location": f"/loop{i + 1}"}, etag=False))
+    with pytest.raises(FetchError, match="more than 3 redirects"):
+        get(fetcher_for(feed_server, max_redirects=3), feed_server.url("/loop0"))
+
+
+def test_status_errors_carry_retry_after(feed_server):
+    url = feed_server.add("/busy", Route(status=503, headers={"Retry-After": "120"}, etag=False))
+    with pytest.raises(HTTPStatusError) as e:
+        get(fetcher_for(feed_server), url)
+    assert e.value.status == 503 and e.value.retry_after == 120
+
+
+def test_retry_after_http_date():
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412480 - 60) == 60
+    assert parse_retry_after("soon") is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/x",
+        "http://localhost:9/x",
+        "http://2130706433:9/",  # 127.0.0.1 as a decimal
+        "http://[::1]:9/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.1/",
+        "http://[::ffff:127.0.0.1]:9/",
+        "http://[fd00::1]/",
+        "ftp://example.org/x",
+        "file:///etc/passwd",
+    ],
+)
+def test_non_public_addresses_are_refused(url):
+    with pytest.raises(BlockedAddress):
+        asyncio.run(AddressGuard().check(url))
+
+
+def test_redirect_to_a_non_public_address_is_refused(feed_server):
+    feed_server.add(
+        "/to-metadata", Route(status=302, headers={"Location": "http://169.254.169.254/"}, etag=False)
+    )
+    with pytest.raises(BlockedAddress):
+        get(fetcher_for(feed_server), feed_server.url("/to-metadata"))
+
+
+def test_feed_origin_is_allowed_but_not_another_port(feed_server):
+    guard = AddressGuard({origin_of(feed_server.base)})
+    asyncio.run(guard.check(feed_server.url("/article")))
+    with pytest.raises(BlockedAddress):
+        asyncio.run(guard.check(f"http://127.0.0.1:{feed_server.port + 1}/article"))
