@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["detect_language", "normalize", "sentence_spans", "sentence_at"]
+__all__ = [
+    "LEMMATIZERS",
+    "detect_language",
+    "fold_confusables",
+    "lemmas",
+    "normalize",
+    "script_of",
+    "sentence_at",
+    "sentence_spans",
+    "word_spans",
+]
 
 # Apostrophes used in Ukrainian (’ ʼ ` ') are unified to U+2019 so that "з'явився" and "з’явився"
 # are one word; ё is folded to е because Russian writers use them interchangeably.
@@ -22,7 +32,9 @@ def normalize(text: str) -> str:
 # A sentence ends at . ! ? … (optionally followed by closing quotes/brackets) and whitespace, when the
 # next visible character starts a sentence: an upper-case letter, a digit, an opening quote or a dash.
 # "21,6 тис. військових" and "Gen. Smith"-style lower-case continuations therefore do not split.
-_BOUNDARY = re.compile(r"[.!?…]+[\"»”’)\]]*\s+(?=[\"«“„(\[—–-]?[^\W\d_a-zа-яіїєґё]|\d)|\n\s*\n|\n(?=\s*[-•*])")
+_BOUNDARY = re.compile(
+    r"[.!?…]+[\"»”’)\]]*\s+(?=[\"«“„(\[—–-]?[^\W\d_a-zа-яіїєґё]|\d)|\n\s*\n|\n(?=\s*[-•*])"
+)
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr gen lt col maj capt sgt st jr sr vs no art etc inc corp co u.s u.k "
     "ст ч п пп р рр т тис млн млрд ген полк ім им г гг".split()
@@ -37,7 +49,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for m in _BOUNDARY.finditer(text):
         # Do not split after a known abbreviation ("Gen. Smith", "ст. 407").
         word = text[max(start, m.start() - 6) : m.start()].rsplit(None, 1)[-1:] if m.start() > start else []
-        if word and m.group().startswith(".") and word[0].lower().lstrip("(«\"") in _ABBREVIATIONS:
+        if word and m.group().startswith(".") and word[0].lower().lstrip('(«"') in _ABBREVIATIONS:
             continue
         _add_span(text, start, m.start() + len(m.group().rstrip()), spans)
         start = m.end()
@@ -97,3 +109,129 @@ def detect_language(text: str, sample: int = 20000) -> str | None:
             return "ru" if cyr > 0 else None
         return "uk" if uk >= ru else "ru"
     return "en"
+
+
+# --- Words and their dictionary forms -------------------------------------------------------------
+#
+# Matching (monitor/match.py) compares words by their dictionary form, so a topic term written once
+# ("мобілізований", "deserter") matches every inflected form in the text. The choice of tool per
+# language was measured on tests/data/labels/topics.jsonl; docs/matching.md has the table:
+# - uk, ru: pymorphy3 (OpenCorpora / VESUM dictionaries). Snowball has no Ukrainian stemmer, and the
+#   Russian one merges words the topics must keep apart (it cuts "мобилизационной" and "мобилизованных"
+#   to one stem family with "мобильный"-like collisions on short stems).
+# - en: simplemma (a lemma dictionary). Snowball English stems "desertion" to "desert" and
+#   "mobilization" to "mobil" (= "mobile"), exactly the collisions the labelling guide warns about.
+
+# A word: letters joined by apostrophes (Ukrainian "ув’язнених"); numbers with their separators
+# ("11,000", "21.6") are one token so a phrase window is not eaten by the pieces of a number.
+# Hyphens split words: "СЗЧ-шників" -> "СЗЧ", "шників"; match.py remembers the hyphen.
+_WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:’[^\W\d_]+)*")
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the words (and numbers) of ``text``; linear, no backtracking."""
+    return [m.span() for m in _WORD.finditer(text)]
+
+
+def script_of(word: str) -> str | None:
+    """ "latin", "cyrillic" or None (digits, other scripts), by the first letter that decides."""
+    for ch in word:
+        low = ch.lower()
+        if "a" <= low <= "z":
+            return "latin"
+        if "а" <= low <= "я" or ch in _UK_ONLY or ch in _RU_ONLY:
+            return "cyrillic"
+    return None
+
+
+# Latin letters that look like Cyrillic ones: "CЗЧ" typed with a Latin C is still СЗЧ.
+_LATIN_TO_CYRILLIC = str.maketrans("ABCEHKMOPTXYaceopxyi", "АВСЕНКМОРТХУасеорхуі")
+
+
+def fold_confusables(word: str) -> str:
+    """Map Latin look-alikes to Cyrillic inside a word that mixes the two scripts; others unchanged."""
+    has_lat = has_cyr = False
+    for ch in word:
+        low = ch.lower()
+        if "a" <= low <= "z":
+            has_lat = True
+        elif "а" <= low <= "я" or ch in _UK_ONLY or ch in _RU_ONLY:
+            has_cyr = True
+    return word.translate(_LATIN_TO_CYRILLIC) if has_lat and has_cyr else word
+
+
+_MORPH: dict[str, object] = {}
+
+
+def _pymorphy(word: str, lang: str) -> frozenset[str]:
+    if lang == "en":  # no pymorphy dictionary for English
+        return _simplemma(word, lang)
+    analyzer = _MORPH.get(lang)
+    if analyzer is None:
+        import pymorphy3
+
+        analyzer = _MORPH[lang] = pymorphy3.MorphAnalyzer(lang=lang)
+    # Every normal form of every parse: "части" is both часть and частить; a term matches if it is one
+    # of the readings (recall), and exclusions take care of the senses we do not want.
+    return frozenset(p.normal_form.replace("ё", "е") for p in analyzer.parse(word))  # type: ignore[attr-defined]
+
+
+def _simplemma(word: str, lang: str) -> frozenset[str]:
+    import simplemma
+
+    lemma = simplemma.lemmatize(word, lang=lang).lower()
+    forms = {lemma}
+    # simplemma returns unknown English words unchanged; a plain plural still has to meet its singular
+    # ("evaders" -> "evader").
+    if lang == "en" and lemma == word and len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        forms.add(word[:-1])
+    return frozenset(forms)
+
+
+_STEMMERS: dict[str, object] = {}
+
+
+def _snowball(word: str, lang: str) -> frozenset[str]:
+    name = {"en": "english", "ru": "russian"}.get(lang)
+    if name is None:  # Snowball has no Ukrainian algorithm
+        return _simplemma(word, lang)
+    stemmer = _STEMMERS.get(name)
+    if stemmer is None:
+        import Stemmer
+
+        stemmer = _STEMMERS[name] = Stemmer.Stemmer(name)
+    return frozenset({stemmer.stemWord(word)})  # type: ignore[attr-defined]
+
+
+def _auto(word: str, lang: str) -> frozenset[str]:
+    return _simplemma(word, lang) if lang == "en" else _pymorphy(word, lang)
+
+
+LEMMATIZERS = {"auto": _auto, "pymorphy": _pymorphy, "simplemma": _simplemma, "snowball": _snowball}
+_LEMMA_CACHE: dict[tuple[str, str, str], frozenset[str]] = {}
+_LEMMA_CACHE_MAX = 500_000
+
+
+def lemmas(word: str, lang: str, method: str = "auto") -> frozenset[str]:
+    """The dictionary forms of ``word`` (lower-cased) in ``lang`` ("en", "uk", "ru"); cached.
+
+    ``method`` picks the tool ("auto" = simplemma for English, pymorphy3 for Ukrainian and Russian);
+    the others exist to re-run the measurement in docs/matching.md. English possessives are dropped
+    ("Britain’s" -> "britain"). Words longer than 40 characters are returned as they are: no
+    dictionary holds them and hostile input should not reach the analysers.
+    """
+    low = word.lower().replace("ё", "е")
+    if lang == "en" and "’" in low:
+        low = low.split("’", 1)[0]
+    key = (low, lang, method)
+    cached = _LEMMA_CACHE.get(key)
+    if cached is not None:
+        return cached
+    if len(low) > 40 or not low or lang not in ("en", "uk", "ru"):
+        result = frozenset({low})
+    else:
+        result = LEMMATIZERS[method](low, lang) or frozenset({low})
+    if len(_LEMMA_CACHE) >= _LEMMA_CACHE_MAX:
+        _LEMMA_CACHE.clear()
+    _LEMMA_CACHE[key] = result
+    return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from monitor.config import load_config, parse_config, smtp_from_env
 from monitor.errors import ConfigError
@@ -96,7 +97,7 @@ def test_shipped_feeds_yaml_is_valid():
 
 def test_config_is_frozen():
     config = parse_config(GOOD)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         config.feeds[0].url = "https://evil.example/"  # type: ignore[misc]
 
 
