@@ -57,6 +57,7 @@ def _setup_logging(level: str) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("trafilatura").setLevel(logging.ERROR)
+    logging.getLogger("pymorphy3").setLevel(logging.WARNING)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -259,6 +260,59 @@ def figures(obj: _Context, topic: str | None, since: str | None, fmt: str) -> No
 
 
 @cli.command()
+@click.argument("query")
+@click.option("--topic", default=None, help="Only articles with a hit for this topic.")
+@click.option("--since", default=None, help="Only articles first seen since: 24h, 7d or a date.")
+@click.option("--limit", type=int, default=20, show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "jsonl"]),
+    default="table",
+    show_default=True,
+)
+@click.pass_obj
+def search(obj: _Context, query: str, topic: str | None, since: str | None, limit: int, fmt: str) -> None:
+    """Full-text search over stored articles (FTS5: words, "phrases", prefix*, OR, NOT)."""
+    from monitor.store import open_store
+
+    store = open_store(obj.db, readonly=True)
+    try:
+        rows = store.search(query, topic=topic, since=_since(since, datetime.now(UTC)), limit=limit)
+    finally:
+        store.close()
+    _emit(rows, fmt)
+
+
+@cli.command()
+@click.argument("what", type=click.Choice(["hits", "figures", "ledger"]))
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json", "jsonl"]), default="csv", show_default=True
+)
+@click.option("--topic", default=None)
+@click.option("--since", default=None, help="24h, 7d or a date.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, writable=True), default=None, help="File (default: stdout)."
+)
+@click.pass_obj
+def export(obj: _Context, what: str, fmt: str, topic: str | None, since: str | None, out: str | None) -> None:
+    """Export hits, figures or the figure ledger as CSV, JSON or JSON Lines."""
+    from monitor.store import open_store
+
+    store = open_store(obj.db, readonly=True)
+    try:
+        rows = store.export_rows(what, topic=topic, since=_since(since, datetime.now(UTC)))
+    finally:
+        store.close()
+    if out:
+        with open(out, "w", encoding="utf-8", newline="") as fh:
+            _emit(rows, fmt, fh)
+        click.echo(f"{len(rows)} rows → {out}", err=True)
+    else:
+        _emit(rows, fmt)
+
+
+@cli.command()
 @click.option("--since", default=None, help="Only articles first seen since: 24h, 7d or a date.")
 @click.pass_obj
 def rematch(obj: _Context, since: str | None) -> None:
@@ -276,6 +330,61 @@ def rematch(obj: _Context, since: str | None) -> None:
         store.close()
     for line in report.lines():
         click.echo(line)
+
+
+@cli.command()
+@click.option("--since", default="24h", show_default=True, help="Hits matched since: 24h, 7d or a date.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, writable=True), default=None, help="Write the message as .eml."
+)
+@click.option("--send", is_flag=True, help="Claim the unclaimed hits since --since and deliver them now.")
+@click.option("--dry-run", is_flag=True, help="Print the text version; claim and send nothing.")
+@click.option("--retry", is_flag=True, help="Retry digests that failed after all automatic attempts.")
+@click.pass_obj
+def digest(obj: _Context, since: str, out: str | None, send: bool, dry_run: bool, retry: bool) -> None:
+    """Render or send a digest by hand (the daemon sends one a day by itself)."""
+    from monitor.config import smtp_from_env
+    from monitor.mailer import preview_digest, retry_failed_digests, send_digest_now
+    from monitor.store import open_store
+
+    if sum([bool(out), send, retry]) > 1 or (dry_run and (send or retry)):
+        raise click.UsageError("choose one of --out, --send, --retry, --dry-run")
+    config = obj.config
+    now = datetime.now(UTC)
+    start = datetime.fromisoformat(_since(since, now) or now.isoformat())
+    if send or retry:
+        smtp = smtp_from_env()
+        store = open_store(obj.db)
+        try:
+            outcomes = (
+                retry_failed_digests(store, config, smtp, now)
+                if retry
+                else [send_digest_now(store, config, smtp, start, now)]
+            )
+        finally:
+            store.close()
+        for o in outcomes:
+            where = f" → {o.eml_path}" if o.eml_path else ""
+            error = f" error: {o.error}" if o.error else ""
+            click.echo(f"digest {o.digest_id}: {o.status}, {o.hit_count} hits{where}{error}")
+        if any(o.status in {"pending", "failed"} for o in outcomes):
+            sys.exit(1)
+        return
+    store = open_store(obj.db, readonly=True)
+    try:
+        message = preview_digest(store, config, start, now)
+    finally:
+        store.close()
+    if message is None:
+        click.echo(f"no hits since {start.isoformat(timespec='seconds')} (and send_empty is false)")
+        return
+    if out:
+        Path(out).write_bytes(bytes(message))
+        click.echo(f"wrote {out}: {message['Subject']}", err=True)
+        return
+    text = message.get_body(preferencelist=("plain",))
+    click.echo(f"Subject: {message['Subject']}\n")
+    click.echo(text.get_content() if text is not None else "")
 
 
 @cli.command()

@@ -69,9 +69,10 @@ async def run_daemon(
     scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
     start = clock()
     feeds = config.enabled_feeds
+    # Spread the first polls (0.25 s apart, over a minute at most) so 500 feeds don't all start at once.
+    spread = min(60.0, 0.25 * len(feeds))
     for i, feed in enumerate(feeds):
-        # Spread first polls over the first minute so 500 feeds don't all start at once.
-        first = start + timedelta(seconds=(i * 60.0 / max(1, len(feeds))) if len(feeds) > 1 else 0)
+        first = start + timedelta(seconds=i * spread / max(1, len(feeds)))
         scheduler.add_job(
             poll_job,
             IntervalTrigger(

@@ -169,6 +169,24 @@ _MIGRATIONS: list[str] = [
     WHERE value IS NOT NULL
     GROUP BY value, counted_lemma, period;
     """,
+    # 3: full-text search over article title and text, kept in sync by triggers. unicode61 folds case for
+    # Cyrillic as for Latin; remove_diacritics 2 also folds й/и, ї/і so either spelling finds both.
+    """
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, text, content='articles', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER articles_fts_ai AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+    END;
+    CREATE TRIGGER articles_fts_ad AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+    END;
+    CREATE TRIGGER articles_fts_au AFTER UPDATE ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+        INSERT INTO articles_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+    END;
+    INSERT INTO articles_fts (articles_fts) VALUES ('rebuild');
+    """,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -470,6 +488,51 @@ class Store:
             sql = f"SELECT * FROM ({sql}) WHERE first_seen_at >= ?"
             params.append(since)
         return self.query(sql + " ORDER BY first_seen_at DESC, value DESC", params)
+
+    def search(
+        self, query: str, *, topic: str | None = None, since: str | None = None, limit: int = 20
+    ) -> list[dict[str, Any]]:
+        """Full-text search (FTS5 syntax: words, "phrases", prefix*, OR, NOT), best matches first."""
+        where, params = ["articles_fts MATCH ?"], [query]
+        if topic:
+            where.append(
+                "EXISTS (SELECT 1 FROM hits h WHERE h.article_id = a.id AND h.topic = ? AND h.retired_at IS NULL)"
+            )
+            params.append(topic)
+        if since:
+            where.append("a.first_seen_at >= ?")
+            params.append(since)
+        sql = f"""
+            SELECT a.id AS article_id, a.title, a.url, a.language, a.published, f.name AS outlet,
+                   snippet(articles_fts, 1, '[', ']', ' … ', 16) AS snippet,
+                   (SELECT GROUP_CONCAT(h.topic) FROM hits h WHERE h.article_id = a.id AND h.retired_at IS NULL) AS topics
+            FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid LEFT JOIN feeds f ON f.id = a.feed_id
+            WHERE {" AND ".join(where)} ORDER BY bm25(articles_fts) LIMIT ?
+        """
+        try:
+            return self.query(sql, [*params, limit])
+        except sqlite3.OperationalError as e:
+            raise StoreError(f"search: bad query {query!r}: {e}") from e
+
+    def export_rows(
+        self, what: str, *, topic: str | None = None, since: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Rows for `monitor export hits|figures|ledger`."""
+        if what == "ledger":
+            return self.figure_ledger(topic=topic, since=since)
+        view, time_col = {"hits": ("v_hits", "matched_at"), "figures": ("v_figures", "found_at")}[what]
+        where, params = ["1 = 1"], []
+        if what == "hits":
+            where.append("retired_at IS NULL")
+        if topic:
+            where.append("topic = ?")
+            params.append(topic)
+        if since:
+            where.append(f"{time_col} >= ?")
+            params.append(since)
+        return self.query(
+            f"SELECT * FROM {view} WHERE {' AND '.join(where)} ORDER BY {time_col} DESC", params
+        )
 
     def last_poll_at(self) -> str | None:
         row = self.db.execute("SELECT MAX(last_polled_at) FROM feeds WHERE enabled = 1").fetchone()

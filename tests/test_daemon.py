@@ -18,7 +18,18 @@ from tests.feedserver import Route
 def start_daemon(config, db) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MONITOR_", "SMTP_"))}
     return subprocess.Popen(
-        [sys.executable, "-m", "monitor.cli", "--config", str(config), "--db", str(db), "run", "--workers", "0"],
+        [
+            sys.executable,
+            "-m",
+            "monitor.cli",
+            "--config",
+            str(config),
+            "--db",
+            str(db),
+            "run",
+            "--workers",
+            "0",
+        ],
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -44,7 +55,9 @@ def wait_for_lines(proc: subprocess.Popen, needles: list[str], timeout: float = 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_daemon_polls_logs_one_line_per_feed_and_stops_on_signal(feed_server, tmp_path, sig):
     good = feed_server.add_feed_file("/feeds/unian.xml", "unian-ua.rss.xml")
-    bad = feed_server.add("/feeds/gone.xml", Route(status=500, body=b"no", content_type="text/plain", etag=False))
+    bad = feed_server.add(
+        "/feeds/gone.xml", Route(status=500, body=b"no", content_type="text/plain", etag=False)
+    )
     config = write_config(tmp_path / "feeds.yaml", [good, bad], extra="digest:\n  enabled: false\n")
     db = tmp_path / "m.db"
     proc = start_daemon(config, db)
@@ -73,7 +86,13 @@ def test_daemon_without_network_keeps_running(tmp_path):
     config = write_config(tmp_path / "feeds.yaml", ["http://127.0.0.1:9/a.xml", "http://127.0.0.1:9/b.xml"])
     proc = start_daemon(config, tmp_path / "m.db")
     try:
-        wait_for_lines(proc, ["feed='http://127.0.0.1:9/a.xml' status=- error=", "feed='http://127.0.0.1:9/b.xml' status=- error="])
+        wait_for_lines(
+            proc,
+            [
+                "feed='http://127.0.0.1:9/a.xml' status=- error=",
+                "feed='http://127.0.0.1:9/b.xml' status=- error=",
+            ],
+        )
         time.sleep(1)
         assert proc.poll() is None  # still running
         proc.send_signal(signal.SIGTERM)

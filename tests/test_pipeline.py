@@ -12,6 +12,9 @@ from tests.feedserver import Route
 def serve_corpus(server) -> list[str]:
     topical = server.add_feed_file("/feeds/topical.xml", "topical.rss.xml")
     unian = server.add_feed_file("/feeds/unian.xml", "unian-ua.rss.xml")
+    # the real feed's links point at unian.ua: serve them from here (404) so no DNS lookup leaves the machine
+    route = server.routes["/feeds/unian.xml"]
+    route.body = route.body.replace(b"https://www.unian.ua/", server.base.encode() + b"/unian/")
     for name in ("seed-article.html", "uk-szch.html", "ru-soch.html"):
         server.add_page_file(f"/articles/{name}", name)
     server.add_page_file("/articles/bbc.com.52241221.html", "bbc.com.52241221.html.gz")

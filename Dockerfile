@@ -1,0 +1,34 @@
+# monitor: the daemon in a slim image, installed from the same hash-pinned lock file as `make run`.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# Dependencies first (cached layer): exactly the versions and hashes in requirements.lock.
+COPY requirements.lock ./
+RUN python -m venv /opt/venv \
+    && /opt/venv/bin/pip install --require-hashes -r requirements.lock
+
+COPY pyproject.toml README.md ./
+COPY monitor ./monitor
+RUN /opt/venv/bin/pip install --no-deps . \
+    && useradd --uid 1000 --create-home --shell /usr/sbin/nologin monitor \
+    && mkdir -p /app/storage \
+    && chown monitor:monitor /app/storage
+COPY feeds.yaml ./
+
+ENV PATH=/opt/venv/bin:$PATH \
+    MONITOR_CONFIG=/app/feeds.yaml \
+    MONITOR_DB=/app/storage/monitor.db
+
+USER monitor
+# The SQLite database (and digests written as .eml when SMTP is not configured) live here.
+VOLUME ["/app/storage"]
+# SIGTERM: the daemon finishes the write in flight and exits 0 within 10 s (Docker's default grace period).
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=60s --timeout=15s --start-period=120s --retries=3 CMD ["monitor", "health"]
+CMD ["monitor", "run"]
