@@ -64,6 +64,7 @@ class Defaults(_Frozen):
     concurrency: int = Field(16, ge=1, le=256)
     per_host_concurrency: int = Field(2, ge=1, le=64)
     fetch_articles: bool = True
+    max_new_entries: int = Field(200, ge=1, le=100_000)
     allow_hosts: tuple[str, ...] = ()
     max_backoff: float = 6 * 3600.0
 

@@ -98,13 +98,49 @@ def _iso(struct: object) -> str | None:
         return None
 
 
-def parse_feed(body: bytes, url: str, *, max_entries: int = 5000) -> ParsedFeed:
+_XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)", re.I)
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+def normalize_encoding(body: bytes, content_type: str = "") -> bytes:
+    """Re-encode a feed that declares no usable charset and is not UTF-8 (a windows-1251 or KOI8-R feed
+    served without a declaration) as UTF-8, so feedparser does not read it as windows-1252 mojibake.
+
+    A BOM, valid UTF-8, or an explicit non-UTF-8 declaration (XML or HTTP) is trusted as is.
+    """
+    if body.startswith(_BOMS):
+        return body
+    try:
+        body.decode("utf-8")
+        return body
+    except UnicodeDecodeError:
+        pass
+    declared = _XML_ENCODING.match(body[:300])
+    charset = re.search(r"charset=([\w.-]+)", content_type or "", re.I)
+    name = (declared.group(1).decode() if declared else charset.group(1) if charset else "utf-8").lower()
+    if name not in {"utf-8", "utf8"}:
+        return body
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body[:200_000]).best()
+    if best is None or best.encoding in {"utf_8", "ascii"}:
+        return body
+    text = body.decode(best.encoding, errors="replace")
+    text = re.sub(r"^\s*<\?xml[^>]{0,200}?\?>", "", text, count=1)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + text.lstrip().encode("utf-8")
+
+
+def parse_feed(body: bytes, url: str, *, content_type: str = "") -> ParsedFeed:
     """Parse feed bytes. Raises FeedParseError when the body is not a feed at all."""
     import feedparser  # imported on first use: a warm poll of unchanged feeds never needs it
 
     if not body.strip():
         raise FeedParseError("empty body")
-    parsed = feedparser.parse(body, response_headers={"content-location": url})
+    body = normalize_encoding(body, content_type)
+    headers = {"content-location": url}
+    if content_type:
+        headers["content-type"] = content_type
+    parsed = feedparser.parse(body, response_headers=headers)
     version = parsed.get("version") or ""
     if not version and not parsed.entries:
         head = body[:1024].lstrip().lower()
@@ -116,7 +152,7 @@ def parse_feed(body: bytes, url: str, *, max_entries: int = 5000) -> ParsedFeed:
     feed = parsed.get("feed", {})
     entries: list[Entry] = []
     seen: set[str] = set()
-    for item in parsed.entries[:max_entries]:
+    for item in parsed.entries:
         link = canonical_url(item.get("link"), url) if item.get("link") else None
         title = strip_html(item.get("title"))[:2000] or None
         published = _iso(item.get("published_parsed") or item.get("updated_parsed"))

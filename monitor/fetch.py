@@ -13,8 +13,10 @@ import socket
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from monitor.errors import BlockedAddress, FetchError, HTTPStatusError, TooLarge
@@ -93,7 +95,16 @@ class AddressGuard:
             or f"{host}:{port}" in self.allow_hosts
         )
 
+    def is_allowed_host(self, host: str, port: int) -> bool:
+        host = host.lower().strip("[]")
+        return (
+            any(h == host and p == port for _, h, p in self.allowed_origins)
+            or host in self.allow_hosts
+            or f"{host}:{port}" in self.allow_hosts
+        )
+
     async def check(self, url: str) -> None:
+        """Refuse a URL before any request: bad scheme, no host, or a host that resolves to a non-public address."""
         parts = urlsplit(url)
         if parts.scheme.lower() not in {"http", "https"}:
             raise BlockedAddress(f"refused scheme {parts.scheme!r}: only http and https are fetched")
@@ -102,14 +113,68 @@ class AddressGuard:
         if self.is_allowed_origin(url):
             return
         _, host, port = origin_of(url)
+        await self.resolve_public(host, port)
+
+    async def resolve_public(self, host: str, port: int) -> str:
+        """Resolve ``host`` and return an address to connect to; refuse if ANY address is non-public."""
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as e:
             raise FetchError(f"DNS lookup failed for {host}: {e.strerror or e}") from e
+        if not infos:
+            raise FetchError(f"DNS lookup for {host} returned no address")
         for info in infos:
-            address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+            address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
             if not _is_public(address):
                 raise BlockedAddress(f"refused {host}: resolves to non-public address {address}")
+        return str(infos[0][4][0])
+
+
+class _GuardedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore network backend that checks the address it actually connects to.
+
+    The host is resolved here, checked, and the connection made to that checked IP, so a DNS answer that
+    changes between the check and the connect (DNS rebinding) cannot slip a private address through. TLS
+    still verifies the certificate against the URL's host name (httpcore passes it as server_hostname).
+    """
+
+    def __init__(self, guard: AddressGuard) -> None:
+        self._guard = guard
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        address = (
+            host if self._guard.is_allowed_host(host, port) else await self._guard.resolve_public(host, port)
+        )
+        return await self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        raise BlockedAddress("unix sockets are never fetched")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def _guarded_transport(guard: AddressGuard, concurrency: int) -> httpx.AsyncHTTPTransport:
+    transport = httpx.AsyncHTTPTransport(trust_env=False)
+    # httpx has no public hook for the network backend; the pool is rebuilt with ours (httpx 0.28, pinned).
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=httpx.create_ssl_context(trust_env=False),
+        max_connections=concurrency,
+        max_keepalive_connections=concurrency,
+        keepalive_expiry=5.0,
+        network_backend=_GuardedBackend(guard),
+    )
+    return transport
 
 
 def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -144,7 +209,7 @@ class Fetcher:
             ),
             headers={"User-Agent": limits.user_agent, "Accept-Encoding": "gzip, deflate"},
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            transport=transport,
+            transport=transport or _guarded_transport(self.guard, concurrency),
             trust_env=False,
         )
 
@@ -173,16 +238,11 @@ class Fetcher:
         last_modified: str | None = None,
         accept: str = "*/*",
     ) -> FetchResult:
-        """GET ``url``; raises FetchError (or a subclass) on anything but 2xx/304."""
-        try:
-            async with asyncio.timeout(self.limits.total):
-                return await self._get(url, max_bytes, etag, last_modified, accept)
-        except TimeoutError as e:
-            raise FetchError(f"deadline of {self.limits.total:g}s exceeded for {url}") from e
+        """GET ``url``; raises FetchError (or a subclass) on anything but 2xx/304.
 
-    async def _get(
-        self, url: str, max_bytes: int, etag: str | None, last_modified: str | None, accept: str
-    ) -> FetchResult:
+        The total deadline covers the request itself (every hop: connect, headers, body), not the time spent
+        queueing for a concurrency slot: 500 feeds on one host must not time out waiting for each other.
+        """
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
@@ -190,40 +250,55 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         permanent = True
         current = url
+        budget = self.limits.total
+        loop = asyncio.get_running_loop()
         for _hop in range(self.limits.max_redirects + 1):
             await self.guard.check(current)
             async with self._global, self._host_semaphore(current):
+                started = loop.time()
                 try:
-                    async with self._client.stream("GET", current, headers=headers) as response:
-                        status = response.status_code
-                        resp_headers = {k.lower(): v for k, v in response.headers.items()}
-                        if status in {301, 302, 303, 307, 308}:
-                            location = response.headers.get("location")
-                            if not location:
-                                raise HTTPStatusError(
-                                    f"HTTP {status} without Location from {current}", status
-                                )
-                            permanent = permanent and status in {301, 308}
-                            current = urljoin(current, location.strip())
-                            continue
-                        if status == 304:
-                            return FetchResult(current, status, b"", resp_headers, not_modified=True)
-                        if not 200 <= status < 300:
-                            raise HTTPStatusError(
-                                f"HTTP {status} from {current}",
-                                status,
-                                parse_retry_after(response.headers.get("retry-after")),
-                            )
-                        body = await _read_capped(response, max_bytes, current)
-                except httpx.TimeoutException as e:
-                    raise FetchError(f"timeout ({type(e).__name__}) fetching {current}") from e
-                except httpx.TransportError as e:
-                    raise FetchError(f"network error fetching {current}: {e or type(e).__name__}") from e
-                except httpx.HTTPError as e:
-                    raise FetchError(f"HTTP error fetching {current}: {e}") from e
+                    async with asyncio.timeout(budget):
+                        response, body = await self._request(current, headers, max_bytes)
+                except TimeoutError as e:
+                    raise FetchError(f"deadline of {self.limits.total:g}s exceeded for {current}") from e
+                budget -= loop.time() - started
+            status = response.status_code
+            resp_headers = {k.lower(): v for k, v in response.headers.items()}
+            if status in {301, 302, 303, 307, 308}:
+                location = response.headers.get("location")
+                if not location:
+                    raise HTTPStatusError(f"HTTP {status} without Location from {current}", status)
+                permanent = permanent and status in {301, 308}
+                current = urljoin(current, location.strip())
+                continue
+            if status == 304:
+                return FetchResult(current, status, b"", resp_headers, not_modified=True)
+            if not 200 <= status < 300:
+                raise HTTPStatusError(
+                    f"HTTP {status} from {current}",
+                    status,
+                    parse_retry_after(response.headers.get("retry-after")),
+                )
             moved = current if permanent and current != url else None
             return FetchResult(current, status, body, resp_headers, permanent_redirect=moved)
         raise FetchError(f"more than {self.limits.max_redirects} redirects starting at {url}")
+
+    async def _request(
+        self, url: str, headers: dict[str, str], max_bytes: int
+    ) -> tuple[httpx.Response, bytes]:
+        """One hop: the response and, for a 2xx, its body (capped); redirect and error bodies are not read."""
+        try:
+            async with self._client.stream("GET", url, headers=headers) as response:
+                body = b""
+                if 200 <= response.status_code < 300:
+                    body = await _read_capped(response, max_bytes, url)
+                return response, body
+        except httpx.TimeoutException as e:
+            raise FetchError(f"timeout ({type(e).__name__}) fetching {url}") from e
+        except httpx.TransportError as e:
+            raise FetchError(f"network error fetching {url}: {e or type(e).__name__}") from e
+        except httpx.HTTPError as e:
+            raise FetchError(f"HTTP error fetching {url}: {e}") from e
 
 
 async def _read_capped(response: httpx.Response, max_bytes: int, url: str) -> bytes:

@@ -102,10 +102,12 @@ class Poller:
             state = self.store.feed_state(feed.url)
         assert state is not None
         if state.retired_at:
+            log.info("feed=%r skipped: retired at %s (HTTP 410 Gone)", feed.display_name, state.retired_at)
             return PollOutcome(feed.url, None, error=f"retired at {state.retired_at}")
         if not force and state.error_count > 0 and state.next_poll_at:
             due = datetime.fromisoformat(state.next_poll_at)
             if not is_due(due, now, slack=2 * self.config.defaults.jitter + 5):
+                log.info("feed=%r skipped: backing off until %s", feed.display_name, state.next_poll_at)
                 return PollOutcome(feed.url, None, error="backing off")
         interval = self.config.interval_for(feed)
         try:
@@ -122,7 +124,7 @@ class Poller:
     ) -> PollOutcome:
         d = self.config.defaults
         result = await self.fetcher.get(
-            feed.url,
+            state.moved_to or feed.url,
             max_bytes=d.max_feed_bytes,
             etag=state.etag,
             last_modified=state.last_modified,
@@ -145,11 +147,19 @@ class Poller:
                 )
             ),
         }
+        if result.permanent_redirect and result.permanent_redirect != (state.moved_to or feed.url):
+            # 301/308: the feed lives elsewhere now; poll it there (RFC 9110 §15.4.2) and tell the operator.
+            update["moved_to"] = result.permanent_redirect
+            log.warning(
+                "feed=%r moved permanently to %s: update feeds.yaml",
+                feed.display_name,
+                result.permanent_redirect,
+            )
         if result.not_modified:
             self.store.record_poll(state.id, update, (), _iso(now))
-            return PollOutcome(feed.url, 304, not_modified=True, elapsed_ms=_ms(started))
+            return PollOutcome(feed.url, 304, not_modified=True, elapsed_ms=_ms(started), error=None)
         try:
-            parsed = parse_feed(result.body, result.url)
+            parsed = parse_feed(result.body, result.url, content_type=result.content_type)
         except FeedParseError as e:
             raise FetchError(f"not a feed: {e}", status=result.status) from e
         update["etag"] = result.etag
@@ -157,6 +167,21 @@ class Poller:
         entry_ids = [e.entry_id for e in parsed.entries]
         seen = self.store.seen_entry_ids(state.id, entry_ids)
         new = [e for e in parsed.entries if e.entry_id not in seen]
+        if len(new) > d.max_new_entries:
+            # A feed of 10,000 entries must not make one poll fetch 10,000 pages: take the first
+            # max_new_entries (feeds list newest first); the rest are new again at the next poll.
+            log.warning(
+                "feed=%r has %d new entries; taking %d this poll",
+                feed.display_name,
+                len(new),
+                d.max_new_entries,
+            )
+            update["last_error"] = (
+                f"{len(new)} new entries; {d.max_new_entries} taken this poll, the rest next poll"
+            )
+            new = new[: d.max_new_entries]
+            # keep no validators, so the next poll gets the whole feed again instead of a 304
+            update["etag"] = update["last_modified"] = None
         processed = await self._process_entries(new, feed, parsed.language)
         written = self.store.record_poll(state.id, update, processed, _iso(self.clock()))
         return PollOutcome(

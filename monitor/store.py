@@ -187,6 +187,11 @@ _MIGRATIONS: list[str] = [
     END;
     INSERT INTO articles_fts (articles_fts) VALUES ('rebuild');
     """,
+    # 4: a feed that answered 301/308 is polled at its new address from then on (logged; the config keeps
+    # the old URL as the feed's identity until the user updates it)
+    """
+    ALTER TABLE feeds ADD COLUMN moved_to TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -203,6 +208,7 @@ class FeedState:
     next_poll_at: str | None = None
     retired_at: str | None = None
     last_polled_at: str | None = None
+    moved_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -262,7 +268,7 @@ class Store:
 
     def feed_state(self, url: str) -> FeedState | None:
         rows = self.query(
-            "SELECT id, url, etag, last_modified, error_count, next_poll_at, retired_at, last_polled_at "
+            "SELECT id, url, etag, last_modified, error_count, next_poll_at, retired_at, last_polled_at, moved_to "
             "FROM feeds WHERE url = ?",
             (url,),
         )

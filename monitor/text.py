@@ -11,6 +11,7 @@ __all__ = [
     "LEMMATIZERS",
     "detect_language",
     "fold_confusables",
+    "is_known",
     "lemmas",
     "normalize",
     "script_of",
@@ -168,12 +169,33 @@ def _pymorphy(word: str, lang: str) -> frozenset[str]:
         return _simplemma(word, lang)
     analyzer = _MORPH.get(lang)
     if analyzer is None:
-        import pymorphy3
+        import pymorphy3  # type: ignore[import-untyped]
 
         analyzer = _MORPH[lang] = pymorphy3.MorphAnalyzer(lang=lang)
     # Every normal form of every parse: "части" is both часть and частить; a term matches if it is one
     # of the readings (recall), and exclusions take care of the senses we do not want.
-    return frozenset(p.normal_form.replace("ё", "е") for p in analyzer.parse(word))  # type: ignore[attr-defined]
+    forms = set()
+    for p in analyzer.parse(word):  # type: ignore[attr-defined]
+        form = p.normal_form
+        # The Russian dictionary folds participles into the verb ("мобилизованных" -> мобилизовать);
+        # the Ukrainian one keeps them apart (мобілізований). Keep them apart in both, so that the
+        # participle (nearly always military) can be a term while the verb ("мобилизовать силы") is not.
+        if p.tag.POS in ("PRTF", "PRTS"):
+            participle = p.inflect({"PRTF", "sing", "masc", "nomn"})
+            form = participle.word if participle is not None else form
+        forms.add(form.replace("ё", "е"))
+    return frozenset(forms)
+
+
+def is_known(word: str, lang: str) -> bool:
+    """Whether the Ukrainian or Russian dictionary lists ``word`` (False for other languages)."""
+    if lang not in ("uk", "ru"):
+        return False
+    analyzer = _MORPH.get(lang)
+    if analyzer is None:
+        _pymorphy("а", lang)
+        analyzer = _MORPH[lang]
+    return bool(analyzer.word_is_known(word.lower().replace("ё", "е")))  # type: ignore[attr-defined]
 
 
 def _simplemma(word: str, lang: str) -> frozenset[str]:
@@ -197,7 +219,7 @@ def _snowball(word: str, lang: str) -> frozenset[str]:
         return _simplemma(word, lang)
     stemmer = _STEMMERS.get(name)
     if stemmer is None:
-        import Stemmer
+        import Stemmer  # type: ignore[import-not-found]
 
         stemmer = _STEMMERS[name] = Stemmer.Stemmer(name)
     return frozenset({stemmer.stemWord(word)})  # type: ignore[attr-defined]

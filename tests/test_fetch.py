@@ -129,3 +129,17 @@ def test_feed_origin_is_allowed_but_not_another_port(feed_server):
     asyncio.run(guard.check(feed_server.url("/article")))
     with pytest.raises(BlockedAddress):
         asyncio.run(guard.check(f"http://127.0.0.1:{feed_server.port + 1}/article"))
+
+
+def test_address_is_checked_again_at_connect_time(feed_server):
+    """DNS rebinding: even when the pre-request check is fooled, the connection itself is refused."""
+
+    class FooledGuard(AddressGuard):
+        async def check(self, url: str) -> None:  # as if DNS had answered with a public address
+            return None
+
+    other = f"http://127.0.0.1:{feed_server.port}/x"
+    fetcher = Fetcher(FetchLimits(total=3), guard=FooledGuard())  # the feed server's origin is NOT allowed
+    with pytest.raises(BlockedAddress, match="non-public address 127.0.0.1"):
+        get(fetcher, other)
+    assert feed_server.requests == []

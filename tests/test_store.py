@@ -23,9 +23,38 @@ def entry(i: int) -> Entry:
 
 
 def processed(i: int, text: str = "Up to 30,000 soldiers desert each month.") -> ProcessedEntry:
-    article = Article(url=f"https://x.example/{i}", title=f"t{i}", text=text, language="en", published=None, text_source="page")
-    hit = Hit(topic="desertion", keywords=("desert",), terms=("desert",), field="body", count=1, snippet=text, score=1.0)
-    fig = Figure(30000, None, None, Qualifier.UP_TO, "soldiers", "soldier", None, "per month", text, 6, 12, None, "desertion")
+    article = Article(
+        url=f"https://x.example/{i}",
+        title=f"t{i}",
+        text=text,
+        language="en",
+        published=None,
+        text_source="page",
+    )
+    hit = Hit(
+        topic="desertion",
+        keywords=("desert",),
+        terms=("desert",),
+        field="body",
+        count=1,
+        snippet=text,
+        score=1.0,
+    )
+    fig = Figure(
+        30000,
+        None,
+        None,
+        Qualifier.UP_TO,
+        "soldiers",
+        "soldier",
+        None,
+        "per month",
+        text,
+        6,
+        12,
+        None,
+        "desertion",
+    )
     return ProcessedEntry(entry(i), article, f"https://x.example/{i}", (hit,), (fig,))
 
 
@@ -74,7 +103,13 @@ def test_same_text_under_another_url_is_one_article(tmp_path):
     a, b = store.feed_state("https://a.example/feed"), store.feed_state("https://b.example/feed")
     store.record_poll(a.id, {}, [processed(1)], NOW)
     moved = processed(1)
-    moved = ProcessedEntry(Entry("other-guid", "https://mirror.example/1", "t", None, None), moved.article, "https://mirror.example/1", moved.hits, moved.figures)
+    moved = ProcessedEntry(
+        Entry("other-guid", "https://mirror.example/1", "t", None, None),
+        moved.article,
+        "https://mirror.example/1",
+        moved.hits,
+        moved.figures,
+    )
     result = store.record_poll(b.id, {}, [moved], NOW)
     assert result.new_articles == 0 and result.new_hits == 0 and result.new_entries == 1
     assert store.counts()["articles"] == 1
@@ -85,7 +120,9 @@ def test_failed_transaction_leaves_nothing(tmp_path):
     store = open_store(tmp_path / "m.db")
     store.sync_feeds([FeedCfg("https://x.example/feed")], NOW)
     state = store.feed_state("https://x.example/feed")
-    bad = ProcessedEntry(entry(9), Article("https://x.example/9", "t", "x", "en", None, "nonsense"), "https://x.example/9")
+    bad = ProcessedEntry(
+        entry(9), Article("https://x.example/9", "t", "x", "en", None, "nonsense"), "https://x.example/9"
+    )
     with pytest.raises(StoreError):
         store.record_poll(state.id, {"last_status": 200}, [processed(1), bad], NOW)
     assert store.counts()["entries"] == 0 and store.counts()["articles"] == 0
@@ -97,7 +134,9 @@ def test_figure_ledger_groups_the_same_claim(tmp_path):
     store.sync_feeds([FeedCfg("https://a.example/feed"), FeedCfg("https://b.example/feed")], NOW)
     a, b = store.feed_state("https://a.example/feed"), store.feed_state("https://b.example/feed")
     store.record_poll(a.id, {}, [processed(1)], "2026-11-27T07:00:00+00:00")
-    store.record_poll(b.id, {}, [processed(2, "Different wording, still up to 30,000 soldiers desert each month.")], NOW)
+    store.record_poll(
+        b.id, {}, [processed(2, "Different wording, still up to 30,000 soldiers desert each month.")], NOW
+    )
     ledger = store.figure_ledger(topic="desertion")
     assert len(ledger) == 1
     assert ledger[0]["value"] == 30000 and ledger[0]["outlets"] == 2 and ledger[0]["articles"] == 2

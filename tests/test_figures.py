@@ -1,0 +1,409 @@
+"""find_figures: number forms, qualifiers, non-figures, context (labelling guide §2) and hostile input."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.eval.figures import load_examples, score_example
+from monitor.figures import find_figures
+from monitor.text import normalize
+from monitor.types import Hit, Qualifier, TermMatch
+from tests.conftest import DATA
+
+EXAMPLES = load_examples(DATA / "labels")
+
+
+def values(text: str, lang: str | None) -> list[tuple[int | None, int | None, int | None, str]]:
+    return [(f.value, f.low, f.high, str(f.qualifier)) for f in find_figures(text, lang)]
+
+
+def only(text: str, lang: str | None):
+    figures = find_figures(text, lang)
+    assert len(figures) == 1, figures
+    return figures[0]
+
+
+# ------------------------------------------------------------------------------------ labelled examples
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e["id"] for e in EXAMPLES])
+def test_labelled_example(example: dict) -> None:
+    predicted = find_figures(example["sentence_or_paragraph"], example["lang"])
+    counts = score_example(example, predicted)
+    shown = [(f.value, f.low, f.high, str(f.qualifier), f.counted) for f in predicted]
+    assert counts.matched == counts.gold, shown
+    assert counts.strict == counts.gold, shown
+    assert counts.predicted == counts.gold, shown
+    assert counts.not_figures == 0, shown
+    for figure in predicted:
+        assert figure.sentence in example["sentence_or_paragraph"]
+
+
+# ------------------------------------------------------------------------------------ number forms
+
+NUMBER_FORMS = [
+    ("en", "Prosecutors opened 21,600 cases.", 21600),
+    ("en", "Prosecutors opened 21 600 cases.", 21600),
+    ("en", "Prosecutors opened 21\u00a0600 cases.", 21600),
+    ("en", "Prosecutors opened 21\u2009600 cases.", 21600),
+    ("en", "Prosecutors opened 21\u202f600 cases.", 21600),
+    ("uk", "Відкрито 21.600 справ.", 21600),
+    ("uk", "Відкрито 21,6 тис. справ.", 21600),
+    ("en", "The figure reached 21.6 thousand cases.", 21600),
+    ("en", "Over 1.5 million men updated their data.", 1500000),
+    ("uk", "Вилучили 1,5 млн гривень.", 1500000),
+    ("ru", "Около 30 тыс. человек подписали контракт.", 30000),
+    ("en", "The unit lost 11k soldiers.", 11000),
+    ("en", "The fund paid $2bn to families.", 2000000000),
+    ("en", "Eleven thousand conscripts were called up.", 11000),
+    ("en", "A hundred and sixty thousand men were mobilized.", 160000),
+    ("en", "Twenty-one soldiers were detained.", 21),
+    ("en", "Half a million men left the country.", 500000),
+    ("uk", "Одинадцять тисяч засуджених підписали контракти.", 11000),
+    ("uk", "Двадцять одна тисяча військових повернулася.", 21000),
+    ("uk", "Понад ста шістдесяти тисяч чоловіків бракує.", 160000),
+    ("uk", "Понад п'ятсот чоловіків затримали.", 500),
+    ("uk", "Двоє військових загинули.", 2),
+    ("uk", "Суд оштрафував його на тисячу гривень.", 1000),
+    ("ru", "Тридцать тысяч человек призваны.", 30000),
+    ("ru", "Не хватает тридцати тысяч военных.", 30000),
+    ("ru", "Два миллиона рублей выплатили семье.", 2000000),
+    ("ru", "Полторы тысячи человек уехали.", 1500),
+    ("ru", "Более полутора миллионов рублей выплачивают в Москве.", 1500000),
+    ("ru", "Еще около двухсот человек находятся под следствием.", 200),
+    ("en", "Some 12% of conscripts refused.", 12),
+    ("uk", "Не менше 70 відсотків справ закривають.", 70),
+    ("en", "A court fined a man 25,500 hryvnias.", 25500),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "value"), NUMBER_FORMS)
+def test_number_forms(lang: str, text: str, value: int) -> None:
+    assert only(text, lang).value == value
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "low", "high"),
+    [
+        ("uk", "Штраф становить від 17 000 до 25 500 гривень.", 17000, 25500),
+        ("ru", "Штрафы составят от 10 до 30 тысяч рублей.", 10000, 30000),
+        ("uk", "Щомісяця мобілізують 25–30 тис. осіб до ЗСУ.", 25000, 30000),
+        ("en", "Each convict is paid 200,000-250,000 rubles a month.", 200000, 250000),
+        ("en", "Between 15,000 and 20,000 men fled.", 15000, 20000),
+        ("en", "They recruit 450,000 to 500,000 more troops.", 450000, 500000),
+        ("ru", "Выплаты выросли до 2–2,5 млн рублей.", 2000000, 2500000),
+    ],
+)
+def test_ranges_share_the_multiplier(lang: str, text: str, low: int, high: int) -> None:
+    figure = only(text, lang)
+    assert (figure.value, figure.low, figure.high, figure.qualifier) == (low, low, high, Qualifier.RANGE)
+
+
+def test_change_from_to_is_two_exact_figures() -> None:
+    assert values("Desertions rose from 7,000 to 25,000 last year.", "en") == [
+        (7000, None, None, "exact"),
+        (25000, None, None, "exact"),
+    ]
+    assert values("Штрафы для уклонистов выросли с 3 тыс. до 30 тыс. рублей.", "ru") == [
+        (3000, None, None, "exact"),
+        (30000, None, None, "exact"),
+    ]
+
+
+# ------------------------------------------------------------------------------------ qualifiers
+
+QUALIFIERS = [
+    ("en", "About 300 men were detained.", "approx"),
+    ("en", "Approximately 300 men were detained.", "approx"),
+    ("en", "An estimated 300 men were detained.", "approx"),
+    ("en", "More than 300 men were detained.", "over"),
+    ("en", "The total exceeded 300 cases.", "over"),
+    ("en", "Fewer than 300 men showed up.", "under"),
+    ("en", "Almost 300 men showed up.", "under"),
+    ("en", "Up to 300 men desert each week.", "up_to"),
+    ("en", "As many as 300 men deserted.", "up_to"),
+    ("en", "No more than 300 men deserted.", "up_to"),
+    ("en", "At least 300 men deserted.", "at_least"),
+    ("en", "A minimum of 300 men deserted.", "at_least"),
+    ("en", "The number of cases reached 300 in June.", "exact"),
+    ("uk", "Близько 300 чоловіків затримали.", "approx"),
+    ("uk", "Понад 300 чоловіків затримали.", "over"),
+    ("uk", "Більше ніж 300 чоловіків затримали.", "over"),
+    ("uk", "Кількість справ перевищила 300 тисяч.", "over"),
+    ("uk", "Менше ніж 300 чоловіків прийшли.", "under"),
+    ("uk", "Майже 300 чоловіків прийшли.", "under"),
+    ("uk", "Щомісяця до 300 бійців йдуть у СЗЧ.", "up_to"),
+    ("uk", "Не більше 300 бійців повернулися.", "up_to"),
+    ("uk", "Щонайменше 300 ухилянтів затримали.", "at_least"),
+    ("uk", "Не менше ніж 300 ухилянтів затримали.", "at_least"),
+    ("uk", "Як мінімум 300 ухилянтів затримали.", "at_least"),
+    ("uk", "Кількість справ зросла до 1 900.", "exact"),
+    ("uk", "Особовий склад скоротився до 2,4 тис.", "exact"),
+    ("uk", "Більше тисячі чоловіків отримали повістки.", "over"),
+    ("ru", "Около 300 человек задержали.", "approx"),
+    ("ru", "Примерно 300 человек задержали.", "approx"),
+    ("ru", "Порядка 300 человек задержали.", "approx"),
+    ("ru", "Более 300 человек задержали.", "over"),
+    ("ru", "Свыше 300 человек задержали.", "over"),
+    ("ru", "Число дел превысило 300.", "over"),
+    ("ru", "Менее 300 человек пришли.", "under"),
+    ("ru", "Почти 300 человек пришли.", "under"),
+    ("ru", "Армия теряет до 300 военных в месяц.", "up_to"),
+    ("ru", "Не более 300 человек вернулись.", "up_to"),
+    ("ru", "Не менее 300 человек задержали.", "at_least"),
+    ("ru", "По меньшей мере 300 человек задержали.", "at_least"),
+    ("ru", "Число приговоров выросло до 640.", "exact"),
+    ("ru", "Около тысячи человек уехали.", "approx"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "qualifier"), QUALIFIERS)
+def test_qualifiers(lang: str, text: str, qualifier: str) -> None:
+    assert only(text, lang).qualifier == qualifier
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "count"),
+    [
+        ("en", "Thousands of men fled, and hundreds more hid.", 2),
+        ("en", "Tens of thousands of soldiers are missing.", 1),
+        ("en", "Dozens of draft dodgers were caught.", 1),
+        ("en", "Several thousand convicts signed contracts.", 1),
+        ("uk", "Тисячі чоловіків переховуються, десятки тисяч виїхали.", 2),
+        ("uk", "Кілька тисяч чоловіків отримали повістки.", 1),
+        ("ru", "Тысячи мобилизованных остаются на фронте, а сотни родственников вышли на пикеты.", 2),
+        ("ru", "Несколько тысяч человек уехали.", 1),
+    ],
+)
+def test_vague_quantities_have_no_value(lang: str, text: str, count: int) -> None:
+    assert values(text, lang) == [(None, None, None, "vague")] * count
+
+
+# ------------------------------------------------------------------------------------ not figures
+
+NOT_FIGURES = [
+    ("en", "Under Article 407 of the Criminal Code, a soldier who leaves his unit for more than three days "
+     "faces up to five years in prison."),
+    ("en", "The 47th Mechanised Brigade was formed in 2022; its 25-year-old commander spoke on 3 March."),
+    ("en", "The 68-page report is available from the hotline at 0 800 500 410."),
+    ("en", "His detention was extended for 90 days."),
+    ("en", "Men aged 18 to 60 cannot leave the country."),
+    ("en", "Men between 25 and 60 can be mobilized."),
+    ("en", "The draft age was lowered from 27 to 25."),
+    ("en", "Articles 336 and 337 apply, and Part 5 of Article 407 too."),
+    ("en", "The meeting started at 10:30 and ended at 3 p.m. on December 18, 2023."),
+    ("en", "Call +380 44 123 45 67 or see page 12."),
+    ("en", "The F-16 and Su-34 jets flew over the 3rd Assault Brigade."),
+    ("en", "He served 2 years and 3 months."),
+    ("en", "The law No. 3633 entered into force in May 2024."),
+    ("en", "Since the 2022 invasion the rules changed."),
+    ("en", "Visit example.com/2024/05/report-123 for details."),
+    ("uk", "Згідно з частиною 5 статті 407 Кримінального кодексу, за СЗЧ загрожує від п’яти до десяти років "
+     "позбавлення волі."),
+    ("uk", "24 лютого 2022 року 45-річний чоловік пішов добровольцем."),
+    ("uk", "У 2024-му бригада відзначила річницю."),
+    ("uk", "Він перебував у СЗЧ 120 днів, а суд дав йому 5 років."),
+    ("uk", "Закон №3633-IX набув чинності 18 травня."),
+    ("uk", "Чоловіки віком від 18 до 60 років не можуть виїхати."),
+    ("uk", "Справу розглядають за ч. 4 ст. 408 КК України."),
+    ("uk", "Для них діє програма «Контракт 18-24»."),
+    ("ru", "Статья 338 УК РФ («Дезертирство») предусматривает до семи лет лишения свободы; 19-летнего "
+     "призывника задержали 5 мая 2024 года."),
+    ("ru", "В 3-й мотострелковой дивизии прошли учения."),
+    ("ru", "Военкомат работает с 9:00 до 18:00, телефон 8 (495) 777-77-77."),
+    ("ru", "Он провел в части двое суток."),
+    ("ru", "Выплаты выросли в 2,5 раза."),
+    ("ru", "Статьи 337 и 338 УК РФ применяются чаще."),
+    ("ru", "С 1 января 2024 года призывной возраст поднят до 30 лет."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("lang", "text"), NOT_FIGURES)
+def test_not_figures(lang: str, text: str) -> None:
+    assert find_figures(text, lang) == []
+
+
+def test_a_year_is_the_period_not_a_figure() -> None:
+    figure = only("У 2024-му бригада отримала 300 новобранців.", "uk")
+    assert (figure.value, figure.period) == (300, "2024")
+    figure = only("In 2023, over 15,000 cases were opened.", "en")
+    assert (figure.value, figure.qualifier, figure.period) == (15000, Qualifier.OVER, "2023")
+
+
+# ------------------------------------------------------------------------------------ context
+
+CONTEXT = [
+    # text, lang, counted, period, rate, attributed_to
+    ("Up to 30,000 soldiers abandon their units each month, General Valery Gerasimov claimed in December.",
+     "en", "soldiers", None, "per month", "Valery Gerasimov"),
+    ("Nearly 20,000 soldiers have returned, Defence Minister Rustem Umerov said.",
+     "en", "soldiers", None, None, "Rustem Umerov"),
+    ("According to the Prosecutor General's Office, 21,600 criminal cases were opened in October.",
+     "en", "criminal cases", "October", None, "Prosecutor General’s Office"),
+    ("Around 1,000 men a day are being mobilized, according to a source in the General Staff.",
+     "en", "men", None, "per day", "a source in the General Staff"),
+    ("As many as 600 inmates joined the army, the rights group Russia Behind Bars said.",
+     "en", "inmates", None, None, "Russia Behind Bars"),
+    ("За даними Офісу генпрокурора, у жовтні відкрито 21,6 тис. кримінальних проваджень.",
+     "uk", "кримінальних проваджень", "у жовтні", None, "Офісу генпрокурора"),
+    ("Від початку року зареєстровано понад 180 тис. справ про СЗЧ, повідомив депутат Олексій Гончаренко.",
+     "uk", "справ про СЗЧ", "Від початку року", None, "Олексій Гончаренко"),
+    ("Щомісяця близько 30 тисяч чоловіків отримують повістки, підрахували журналісти.",
+     "uk", "чоловіків", None, "щомісяця", "журналісти"),
+    ("Около 30 тыс. человек подписали контракт в январе, заявил зампред Совбеза Дмитрий Медведев.",
+     "ru", "человек", "в январе", None, "Дмитрий Медведев"),
+    ("Порядка 100 тыс. заключенных завербовала группа Вагнера, по данным Ольги Романовой.",
+     "ru", "заключенных", None, None, "Ольги Романовой"),
+    ("Ежедневно в военкоматы приходят около 1,6 тыс. добровольцев, сообщил мэр Сергей Собянин.",
+     "ru", "добровольцев", None, "ежедневно", "Сергей Собянин"),
+    ("С начала года суды вынесли более 4 тысяч приговоров, подсчитала «Медиазона».",
+     "ru", "приговоров", "С начала года", None, "Медиазона"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "lang", "counted", "period", "rate", "source"), CONTEXT)
+def test_context(text: str, lang: str, counted: str, period, rate, source) -> None:
+    figure = only(text, lang)
+    assert (figure.counted, figure.period, figure.rate, figure.attributed_to) == (
+        counted,
+        period,
+        rate,
+        source,
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "counted", "lemma"),
+    [
+        ("en", "criminal cases", "criminal case"),
+        ("en", "men", "man"),
+        ("uk", "кримінальних проваджень", "кримінальне провадження"),
+        ("uk", "чоловіків призовного віку", "чоловік призовного віку"),
+        ("ru", "уголовных дел", "уголовное дело"),
+        ("ru", "случаев СОЧ", "случай СОЧ"),
+    ],
+)
+def test_counted_lemma_groups_inflected_forms(lang: str, counted: str, lemma: str) -> None:
+    text = {
+        "en": f"They counted 500 {counted}.",
+        "uk": f"Зафіксовано 500 {counted}.",
+        "ru": f"Возбуждено 500 {counted}.",
+    }
+    assert only(text[lang], lang).counted_lemma == lemma
+
+
+def test_offsets_point_at_the_number_phrase() -> None:
+    text = "First sentence here. Officials said 1,5 млн гривень were seized."
+    figure = only(text, "en")
+    assert text[figure.start : figure.end] == "1,5 млн"
+    assert figure.sentence == "Officials said 1,5 млн гривень were seized."
+
+
+def test_pronoun_and_surname_attribution_come_from_earlier_sentences() -> None:
+    text = (
+        "Die Welt correspondent Christoph Vanner wrote about the army. "
+        "According to Vanner, 21,600 soldiers deserted in October alone. "
+        "General Valery Gerasimov spoke on Monday. He further claimed that over 160,000 cases had been opened."
+    )
+    first, second = find_figures(text, "en")
+    assert first.attributed_to == "Christoph Vanner"
+    assert second.attributed_to == "Valery Gerasimov"
+
+
+def test_topic_comes_from_hits_in_the_same_or_a_neighbouring_sentence() -> None:
+    text = "Desertion is rising. Officials counted 5,000 cases. The weather was fine. Rain fell on 300 towns."
+    start = text.index("Desertion")
+    hit = Hit(
+        topic="desertion",
+        keywords=("Desertion",),
+        terms=("desertion",),
+        field="body",
+        count=1,
+        snippet="Desertion is rising.",
+        score=1.0,
+        matches=(TermMatch("desertion", "Desertion", "body", start, start + 9),),
+    )
+    near, far = find_figures(text, "en", [hit])
+    assert (near.value, near.topic) == (5000, "desertion")
+    assert (far.value, far.topic) == (300, None)
+
+
+# ------------------------------------------------------------------------------------ seed article
+
+
+@pytest.fixture(scope="module")
+def seed_figures():
+    body = (DATA / "seed-article.txt").read_text(encoding="utf-8").split("\n", 1)[1]
+    return body, find_figures(body, "en")
+
+
+def test_seed_core_figures(seed_figures) -> None:
+    _, figures = seed_figures
+    by_value = {f.value: f for f in figures if f.value is not None}
+    expected = {
+        11000: ("approx", "prisoners", "start of 2024", None, "unnamed source"),
+        30000: ("up_to", "soldiers", None, "per month", "Valery Gerasimov"),
+        160000: ("over", "criminal cases", None, None, "Valery Gerasimov"),
+        21600: ("exact", "soldiers", "October", None, "Christoph Vanner"),
+        180000: ("over", "deserters", "since the beginning of the year", None, "Christoph Vanner"),
+    }
+    assert set(by_value) == set(expected)
+    for value, (qualifier, counted, period, rate, source) in expected.items():
+        f = by_value[value]
+        assert (str(f.qualifier), f.counted, f.period, f.rate) == (qualifier, counted, period, rate), f
+        assert source in (f.attributed_to or ""), f
+    assert "RIA" in by_value[11000].attributed_to
+
+
+def test_seed_vague_figures_and_no_dates(seed_figures) -> None:
+    body, figures = seed_figures
+    vague = [f for f in figures if f.value is None]
+    assert all(f.qualifier == Qualifier.VAGUE for f in vague)
+    assert "convicts" in [f.counted for f in vague]
+    assert "personnel" in [f.counted for f in vague]
+    surfaces = {body[f.start : f.end] for f in figures}
+    assert not surfaces & {"2024", "2023", "18", "9", "December 18", "November 9"}
+
+
+# ------------------------------------------------------------------------------------ hostile input
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "9" * 10_000,
+        "Soldiers: " + "9" * 10_000 + " men deserted.",
+        ",".join(str(i % 10) for i in range(200_000)) + ",…",
+        "\x00" * 1000 + "About 5,000 men\x00 deserted.\x00",
+        "Тисячі soldiers 5 тис. men and сто шістдесят thousand, 1,5 млн $ and тысяча rubles. " * 200,
+        "-".join(["12"] * 50_000),
+        "word " * 200_000,
+        "один два три four five " * 20_000,
+        "\u202f\u00a0\u2009" * 10_000 + "1" + "\u00a0000" * 3000,
+    ],
+    ids=["empty", "10k digits", "10k digits in text", "digit list", "NUL bytes", "mixed scripts", "dashes",
+         "no punctuation", "number words", "separators"],
+)  # fmt: skip
+def test_hostile_input_does_not_crash(text: str) -> None:
+    figures = find_figures(text, None)
+    for f in figures:
+        assert 0 <= f.start <= f.end <= len(text)
+        assert f.value is None or f.value < 10**16
+
+
+def test_five_megabytes_of_text() -> None:
+    paragraph = (
+        "Ukrainian prosecutors opened 21,600 criminal cases for desertion in October alone, according to the "
+        "Prosecutor General's Office. The weather in Kyiv was mild and the markets were calm that week. "
+    )
+    text = (paragraph * (5_000_000 // len(paragraph) + 1))[:5_000_000]
+    figures = find_figures(text, "en")
+    assert len(figures) == text.count("21,600")
+    assert all(f.value == 21600 for f in figures)
+
+
+def test_normalised_apostrophes_and_yo_are_read() -> None:
+    assert only("Понад п’ятсот чоловіків затримали.", "uk").value == 500
+    assert only("Двое мобилизованных задержаны, ещё трое — в розыске.", "ru").value == 2
+    assert normalize("п'ять") == "п’ять"
