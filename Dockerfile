@@ -25,7 +25,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     MONITOR_CONFIG=/app/feeds.yaml \
     MONITOR_DB=/app/storage/monitor.db
 
-USER monitor
+USER 1000:1000
 # The SQLite database (and digests written as .eml when SMTP is not configured) live here.
 VOLUME ["/app/storage"]
 # SIGTERM: the daemon finishes the write in flight and exits 0 within 10 s (Docker's default grace period).

@@ -97,7 +97,7 @@ def measure(cmd: list[str], farm: FarmProcess | None = None, log: Path | None = 
     stderr = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=ROOT)
-    with TreeSampler(proc.pid, interval=0.05) as sampler:
+    with TreeSampler(proc.pid, interval=0.1) as sampler:
         out, _ = proc.communicate()
     wall = time.perf_counter() - t0
     if log:

@@ -388,6 +388,18 @@ def digest(obj: _Context, since: str, out: str | None, send: bool, dry_run: bool
 
 
 @cli.command()
+@click.option(
+    "--db", "demo_db", default=None, help="Keep the demo's database here (default: a temporary one)."
+)
+@click.option("--out", default="demo", show_default=True, help="Folder for the sample digest .eml.")
+def demo(demo_db: str | None, out: str) -> None:
+    """See the whole pipeline offline in a minute: bundled feeds and pages served on 127.0.0.1."""
+    from monitor.demo import run_demo
+
+    sys.exit(run_demo(demo_db, out, echo=click.echo))
+
+
+@cli.command()
 @click.pass_obj
 def stats(obj: _Context) -> None:
     """Feeds ok/failing, last poll, entries/hits/figures today and in total."""

@@ -65,6 +65,7 @@ _LEGAL_WORDS = frozenset(
     """article articles art. part parts paragraph paragraphs clause clauses section sections chapter item no.
     nos. number bill law resolution decree order page pages p. pp. brigade battalion regiment division corps
     unit room flight route level grade phase stage tier category platoon company ст. ст ч. п. пп. в/ч № # стор.
+    no nr nr.
     рота роти роту роті ротою""".split()
 )
 _LEGAL_PREFIXES = (
@@ -121,6 +122,15 @@ _POST_EXCLUDE = re.compile(
     r"|" + _TIME_AFTER.pattern + "|" + _DURATION_AFTER.pattern + "|" + _LEGAL_AFTER.pattern,
     _I,
 )
+# Ukrainian/Russian unit numbers written as cardinals: "47 ОМБр", "93 окрема механізована бригада",
+# "155 бригада" (singular: the 155th; the plural "47 бригад" is a count).
+_UNIT_AFTER = (
+    r"|\s+(?:[ОO]\w{0,4}Бр|ОМБ|ОМСБр?|ОШБ|ОДШБр?|ОПБр|ОАБр|ОТБр|ОШП|ОМПБ|АК|ОК|ОА|МСД|ВДД|ДШБр|ОМСД|ГСК|ОБр|ОБ)\b"
+    r"|\s+(?:окрем\w+|отдельн\w+|гвардійськ\w+|гвардейск\w+)\s"
+    r"|\s+(?:бригада|бригади|бригаді|бригадою|бригаду|бригады|бригадой|полк|полку|полком|корпус|корпусу|армія|армії"
+    r"|армия|армии|дивізія|дивізії|дивизия|дивизии|батальйон|батальйону|батальон|батальона)\b(?!\s+(?:з|із|с|со)\b)"
+)
+_POST_EXCLUDE = re.compile(_POST_EXCLUDE.pattern + _UNIT_AFTER, _I)
 _PRE_EXCLUDE = re.compile(r"(?:[^\W\d_]-|\d[:/.,]|\d\s?\(|\(\d{2,5}\)\s?|\d[\s-]\d{1,4}[\s-]|\+\s?)$")
 _PERCENT_AFTER = re.compile(r"\s?(%|percent\b|per cent\b|відсот\w*|процент\w*)", _I)
 _POST_QUALIFIER = (
@@ -160,7 +170,7 @@ _QUALIFIERS = (
     (
         Qualifier.OVER,
         r"more than|over|above|in excess of|upwards of|exceeded|exceeding|exceeds|exceed|surpassed|surpassing"
-        r"|surpasses|topped|tops|passed|понад|більше ніж|більш ніж|більше як|більш як|більше за|більше"
+        r"|surpasses|topped|tops|passed|upward of|понад|більше ніж|більш ніж|більше як|більш як|більше за|більше"
         r"|перевищ\w*|свыше|более чем|более|больше чем|больше|превыс\w*|превыша\w*|чуть более|чуть больше",
     ),
 )
@@ -229,11 +239,11 @@ _SPEECH_EN = (
 )
 _SPEECH_CYR = (
     r"заяв(?:ив|ила|или|ило|ляє|ляють)|повідом(?:ив|ила|или|ило|ляє|ляють|ляється)|сказа(?:в|ла|ли|но)"
-    r"|стверджу(?:є|ють|вав|вала)|пиш(?:е|уть)|написа(?:в|ла|ли)|підрахува(?:в|ла|ли)|зазначи(?:в|ла|ли)"
+    r"|стверджу(?:є|ють|вав|вала)|пиш(?:е|уть)|написа(?:в|ла|ли|ло)|підрахува(?:в|ла|ли|ло)|зазначи(?:в|ла|ли|ло)"
     r"|наголоси(?:в|ла|ли)|розпові(?:в|ла|ли|дає)|дода(?:в|ла|ли)|ка(?:же|жуть)|вважа(?:є|ють)"
     r"|оціни(?:в|ла|ли)|оцінюють|уточни(?:в|ла|ли)|підтверди(?:в|ла|ли)|йдеться|ідеться|зауважи(?:в|ла)"
     r"|заяв(?:ил|ила|или|ило|ляет|ляют)|сообщ(?:ил|ила|или|ило|ает|ают|ается)|сказа(?:л|ла|ли|но)"
-    r"|утвержда(?:ет|ют|л|ла)|пиш(?:ет|ут)|написа(?:л|ла|ли)|подсчита(?:л|ла|ли)|отмети(?:л|ла|ли)"
+    r"|утвержда(?:ет|ют|л|ла)|пиш(?:ет|ут)|написа(?:л|ла|ли|ло)|подсчита(?:л|ла|ли|ло)|отмети(?:л|ла|ли|ло)"
     r"|рассказа(?:л|ла|ли)|рассказывает|добави(?:л|ла|ли)|счита(?:ет|ют)|оцени(?:л|ла|ли)|оценивают"
     r"|уточни(?:л|ла|ли)|говорится|подтверди(?:л|ла|ли)|переда(?:ет|ют)|указа(?:л|ла|ли)|признал|признала"
 )
@@ -579,13 +589,16 @@ def _is_year(s: str, n: _Num, lang: str) -> bool:
     )
 
 
-def _excluded(s: str, start: int, end: int, n: _Num) -> bool:
-    """Not a figure: ids, codes, dates, times, ages, law references, durations (guide §2, Not figures)."""
+def _excluded(s: str, start: int, end: int, n: _Num, context: str = "") -> bool:
+    """Not a figure: ids, codes, dates, times, ages, law references, durations (guide §2, Not figures).
+
+    ``context`` is the text just before the sentence: a sentence split after an abbreviation the splitter
+    does not know ("ст.ст. 337") must not hide the word that rules the number out."""
     if n.skip:
         return True
     before = s[start - 1] if start else ""
     after = s[end] if end < len(s) else ""
-    pre = s[max(0, start - 40) : start]
+    pre = s[max(0, start - 40) : start] if start >= 40 else (context + " " + s[:start])[-40:]
     post = s[end : end + 60]
     if n.kind != "vague":
         if before.isalpha() or (before and before in "#№+_/\\=&@~") or after.isalpha():
@@ -920,7 +933,10 @@ def _rates(s: str, lang: str) -> list[tuple[int, int, str]]:
 
 
 def _clean_source(x: str, lang: str) -> str | None:
-    x = x.strip().strip("«»\"“”„'’ ").strip()
+    quoted = re.search(r"[«“\"]([^«»“”\"]{2,60})[»”\"]?", x)
+    if quoted and x[: quoted.start()].strip().islower():
+        x = quoted.group(1)  # "издание «Медиазона»", "the newspaper “Die Welt”": the name
+    x = re.sub(r"[«»\"“”„]", "", x).strip().strip("'’ ").strip()
     words = x.split()
     if not words or len(words) > 10:
         return None
@@ -1047,6 +1063,33 @@ def _topic_at(pos: int, idx: int, spans: list[tuple[int, int]], matches: list[tu
 # ------------------------------------------------------------------------------------ public
 
 
+def _split_lines(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Also end a sentence at a line break: trafilatura writes one paragraph (or headline, or dateline) per
+    line, and a headline without a full stop must not lend its number to the next sentence's source."""
+    out: list[tuple[int, int]] = []
+    for s0, s1 in spans:
+        cut = text.find("\n", s0, s1)
+        if cut < 0:
+            out.append((s0, s1))
+            continue
+        start = s0
+        while cut >= 0:
+            _append_trimmed(text, start, cut, out)
+            start = cut + 1
+            cut = text.find("\n", start, s1)
+        _append_trimmed(text, start, s1, out)
+    return out
+
+
+def _append_trimmed(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        out.append((start, end))
+
+
 def _is_money(s: str, start: int, end: int) -> bool:
     """A percentage or an amount after a currency sign."""
     return bool(_PERCENT_AFTER.match(s[end : end + 12])) or (start > 0 and s[start - 1] in _CURRENCY_SYMBOL)
@@ -1077,7 +1120,7 @@ def find_figures(text: str, language: str | None = None, hits: Sequence[Hit] = (
         return []
     # normalize() keeps offsets, so sentences are found on the raw text and only the sentences that hold a
     # number are normalised (saves a pass over long texts).
-    spans = sentence_spans(text)
+    spans = _split_lines(text, sentence_spans(text))
     matches = sorted((m.start, h.topic) for h in hits for m in h.matches if m.field == "body")
     figures: list[Figure] = []
     for idx, (s0, s1) in enumerate(spans):
@@ -1089,6 +1132,7 @@ def find_figures(text: str, language: str | None = None, hits: Sequence[Hit] = (
         if not (has_digits or has_words or has_vague):
             continue
         s = normalize(raw)
+        context = normalize(text[max(0, s0 - 40) : s0]).rstrip() if s0 else ""
         lang = _sentence_language(s, language)
         nums = _read_digits(s, lang) if has_digits else []
         if has_words:
@@ -1116,12 +1160,12 @@ def find_figures(text: str, language: str | None = None, hits: Sequence[Hit] = (
                 continue
             partner = low.extra.get("partner")
             if (
-                _excluded(s, start, end, low)
-                or (high is not None and _excluded(s, high.start, end, high))
+                _excluded(s, start, end, low, context)
+                or (high is not None and _excluded(s, high.start, end, high, context))
                 or (
                     high is None
                     and isinstance(partner, _Num)
-                    and _excluded(s, partner.start, partner.end, partner)
+                    and _excluded(s, partner.start, partner.end, partner, context)
                 )
             ):
                 previous_excluded_end = end

@@ -170,7 +170,7 @@ _MIGRATIONS: list[str] = [
     GROUP BY value, counted_lemma, period;
     """,
     # 3: full-text search over article title and text, kept in sync by triggers. unicode61 folds case for
-    # Cyrillic as for Latin; remove_diacritics 2 also folds й/и, ї/і so either spelling finds both.
+    # Cyrillic as for Latin; remove_diacritics 2 folds Latin accents only (й/и, ї/і, ё/е stay distinct).
     """
     CREATE VIRTUAL TABLE articles_fts USING fts5(
         title, text, content='articles', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
