@@ -194,6 +194,7 @@ _CHANGE_VERB = re.compile(
     r"|increased|decreased|declined|climbed|jumped|reduced|raised|cut)\b[^\d]{0,40}$",
     _I,
 )
+_REPEATED_UNIT = re.compile(r"\s?(?:%|percent\b|per cent\b|відсотк\w*|процент\w*)", _I)
 _RANGE_START = re.compile(r"\b(?:between|from|від|од|від|з|із|зі|от|с|со|між|между)\s*$", _I)
 
 _VAGUE = re.compile(
@@ -235,7 +236,8 @@ _CYR_STOP = frozenset(
 _SPEECH_EN = (
     r"said|says|stated|states|claimed|claims|reported|reports|told|noted|notes|wrote|writes|estimated"
     r"|estimates|calculated|announced|announces|added|alleged|alleges|confirmed|confirms|explained|insisted"
-    r"|warned|revealed|reveals|indicated|suggested|argued|counted|disclosed|tallied"
+    r"|warned|revealed|reveals|indicated|suggested|argued|counted|disclosed|tallied|say|believe|believes"
+    r"|estimate|report|claim|note|write|tell|argue|suggest|confirm|explain|warn"
 )
 _SPEECH_CYR = (
     r"заяв(?:ив|ила|или|ило|ляє|ляють)|повідом(?:ив|ила|или|ило|ляє|ляють|ляється)|сказа(?:в|ла|ли|но)"
@@ -252,7 +254,8 @@ _LEAD_ATTRIBUTION = re.compile(
     r"|(?<!\w)(?:за даними|за словами|за інформацією|за оцінками|за оцінкою|за підрахунками|згідно з даними"
     r"|згідно з інформацією|як повідоми\w*|як заяви\w*|як зазначи\w*|як повідомля\w*|як пише|як пишуть"
     r"|по данным|по словам|по информации|по оценкам|по оценке|по подсчетам|согласно данным|как сообщил\w*"
-    r"|как заяви\w*|как сообщает|как пишет|как отметил\w*))\s+([^,.;:()—]+?)(?=\s*(?:[,.;:()—]|$))",
+    r"|как заяви\w*|как сообщает|как пишет|как отметил\w*|з посиланням на|со ссылкой на))\s+([^,.;:()—]+?)"
+    r"(?=\s*(?:[,.;:()—]|$))",
     _I,
 )
 _VERB_FIRST_TAIL = re.compile(
@@ -301,6 +304,14 @@ _TITLES = frozenset(
 _SUBJECT_NAME = re.compile(
     r"((?:[A-ZА-ЯІЇЄҐ][\w’'.-]+\s+){1,3}[A-ZА-ЯІЇЄҐ][\w’'-]+),?\s+(?:[a-zа-яіїєґ][\w’'-]*\s+)?"
     r"(?:[a-zа-яіїєґ])"
+)
+_NAME_ONLY = re.compile(r"(?:[A-ZА-ЯІЇЄҐ][\w’'.-]+\s){1,3}[A-ZА-ЯІЇЄҐ][\w’'-]+")
+_ABOUT_THIS = re.compile(
+    r"(?:Про це|Об этом|Это|Це|This was|That was|The figures? (?:was|were))\s+(?:\w+\s+)?(?:"
+    + _SPEECH_EN
+    + "|"
+    + _SPEECH_CYR
+    + r"|reported by|announced by|stated by)\s+(?:(?:в|у|во|на|by)\s+)?([^,;:()]{2,80}?)\s*(?:[,(]|[.!»\"”]*$)",
 )
 _AGENCY = re.compile(
     r"^the (agency|newspaper|outlet|channel|publication|broadcaster|paper)(’s|'s)?\b(.*)$", _I
@@ -636,6 +647,10 @@ def _units(s: str, nums: list[_Num]) -> list[tuple[_Num, _Num | None, Qualifier 
         if b is not None and a.kind != "vague" and b.kind != "vague" and not a.year and not b.year:
             gap = s[a.end : b.start]
             word = gap.strip().lower()
+            unit = _REPEATED_UNIT.match(gap)
+            if unit:  # "20 percent to 30 percent", "20%–30%": the unit is repeated, the link is what follows
+                word = gap[unit.end() :].strip().lower()
+                gap = word
             pre = s[max(0, a.start - 60) : a.start]
             dash = word in ("-", "–", "—", "−") and len(gap) <= 3
             if dash and gap == word and (re.match(r"-\d", s[b.end : b.end + 2]) or re.search(r"\d-$", pre)):
@@ -955,7 +970,11 @@ def _clean_source(x: str, lang: str) -> str | None:
     while run > 0 and (words[run - 1][:1].isupper()):
         run -= 1
     lower_part = [w.lower() for w in words[:run]]
-    if run < len(words) and not ({"in", "of", "at", "from", "for", "with"} & set(lower_part)):
+    if (
+        run < len(words)
+        and not ({"in", "of", "at", "from", "for", "with"} & set(lower_part))
+        and not any(c.isdigit() for w in lower_part for c in w)
+    ):
         name = words[run:]
         while len(name) > 1 and name[0].lower() in _TITLES:
             name = name[1:]
@@ -987,7 +1006,8 @@ def _find_source(sent: str, lang: str) -> str | None:
         )
         return _clean_source(lead, lang)
     m = _VERB_FIRST_TAIL.search(sent)
-    if m:
+    # English inversion (", said Defence Minister X") needs a name or a determiner, not "claimed before …"
+    if m and (_CYR.search(m.group(1)) or re.match(r"[A-Z]|(?:the|a|an|its|his|her|their)\b", m.group(1))):
         return _clean_source(m.group(1), lang)
     m = _SUBJECT_TAIL.search(sent)
     if m and len(m.group(1).split()) <= 8:
@@ -1000,12 +1020,15 @@ def _find_source(sent: str, lang: str) -> str | None:
             len(parts) > 1 and parts[-1][:1].isupper() and len(parts[-1].split()) > 3
         )
         parts = [p for p in parts if p]
+        names = [p for p in parts if _NAME_ONLY.fullmatch(p)]
+        if names:  # "…, the group's founder, Yevgeny Prigozhin, claimed", "X, Chief of …, stated"
+            return _clean_source(names[-1], lang)
         if appositive and len(parts) > 1:
             parts = parts[:-1]
         for p in reversed(parts):
             if _INTRO.search(p):
                 continue
-            if len(p.split()) <= 8:
+            if len(p.split()) <= 8 and p.lower() not in ("a", "an", "the"):
                 return _clean_source(p, lang)
             break
     return None
@@ -1026,7 +1049,12 @@ def _resolve_source(
             if earlier and earlier != "<pronoun>":
                 source = earlier
                 break
-    if source is None:
+    if source is None and idx + 1 < len(spans):
+        # "… 21 600 проваджень. Про це повідомили в Офісі генпрокурора." — the source follows
+        m = _ABOUT_THIS.match(normalize(text[spans[idx + 1][0] : spans[idx + 1][1]]))
+        if m:
+            source = _clean_source(m.group(1), lang)
+    if source is None or source == "<pronoun>":
         return None
     m = _AGENCY.match(source)
     single = re.fullmatch(r"[A-ZА-ЯІЇЄҐ][\w’'-]+", source)
@@ -1125,10 +1153,10 @@ def find_figures(text: str, language: str | None = None, hits: Sequence[Hit] = (
     figures: list[Figure] = []
     for idx, (s0, s1) in enumerate(spans):
         raw = text[s0:s1]
-        low = raw.lower()
+        lowered = raw.lower()
         has_digits = _DIGIT.search(raw) is not None
-        has_words = _word_candidates(low)
-        has_vague = _VAGUE_HINT.search(low) is not None
+        has_words = _word_candidates(lowered)
+        has_vague = _VAGUE_HINT.search(lowered) is not None
         if not (has_digits or has_words or has_vague):
             continue
         s = normalize(raw)
@@ -1182,7 +1210,7 @@ def find_figures(text: str, language: str | None = None, hits: Sequence[Hit] = (
             if (
                 not counted
                 and low.value is not None
-                and (high or low).value <= 100
+                and ((high or low).value or 0) <= 100
                 and _PEOPLE_BEFORE.search(s[max(0, start - 40) : start])
             ):
                 continue  # an age bound, not a count

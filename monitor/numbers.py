@@ -152,7 +152,7 @@ _CYR_MULT = {
     "тысяча": 1_000, "миллион": 1_000_000, "миллиард": 1_000_000_000,
 }  # fmt: skip
 # Forms the lexemes miss or get wrong (checked against pymorphy3-dicts 2.4).
-_EXTRA = {
+_EXTRA: dict[str, float] = {
     "ста": 100, "одна": 1, "одну": 1, "одне": 1, "одно": 1, "одной": 1, "одного": 1,
     "дві": 2, "две": 2, "двух": 2, "двох": 2, "трьох": 3, "трех": 3, "чотирьох": 4, "четырех": 4,
     "півтора": 1.5, "півтори": 1.5, "полтора": 1.5, "полторы": 1.5, "полутора": 1.5,
@@ -167,7 +167,7 @@ def morph(language: str):  # -> pymorphy3.MorphAnalyzer
     """The pymorphy3 analyser for uk/ru: a lazily created module-level singleton (~1 s to load)."""
     analyser = _morph_cache.get(language)
     if analyser is None:
-        import pymorphy3
+        import pymorphy3  # type: ignore[import-untyped]
 
         analyser = pymorphy3.MorphAnalyzer(lang=language)
         _morph_cache[language] = analyser
@@ -216,9 +216,9 @@ def word_table() -> dict[str, NumberWord]:
                 forms.setdefault(form.replace("ё", "е"), set()).add(plural)
             for form, numbers in forms.items():
                 table[form] = NumberWord(v, "mult", plural=True in numbers, singular=False in numbers)
-    for w, v in _EXTRA.items():
+    for w, extra in _EXTRA.items():
         if w not in _DROP:
-            table[w] = NumberWord(v, "unit" if v < 100 else "hundreds")
+            table[w] = NumberWord(extra, "unit" if extra < 100 else "hundreds")
     for w in _DROP:
         table.pop(w, None)
     # "сотня/сотні", "десяток" are vague nouns, handled by the figure finder, not number words.

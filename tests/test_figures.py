@@ -310,6 +310,43 @@ def test_pronoun_and_surname_attribution_come_from_earlier_sentences() -> None:
     assert second.attributed_to == "Valery Gerasimov"
 
 
+@pytest.mark.parametrize(
+    ("lang", "text", "source"),
+    [
+        ("uk", "У жовтні відкрито 21 600 проваджень. Про це повідомили в Офісі генпрокурора.", "Офісі генпрокурора"),
+        ("ru", "В январе контракт подписали 30 тыс. человек. Об этом сообщил Дмитрий Медведев.", "Дмитрий Медведев"),
+        ("uk", "Понад 300 ухилянтів затримали, повідомляє Укрінформ з посиланням на ДПСУ.", "ДПСУ"),
+        ("ru", "Суды рассмотрели более 7 тысяч дел о СОЧ, подсчитало издание «Медиазона».", "Медиазона"),
+        ("en", "Up to 100,000 prisoners were recruited, the group's founder, Yevgeny Prigozhin, claimed.", "Yevgeny Prigozhin"),
+        ("en", "An estimated 20,000 recruits are former prisoners, analysts say.", "analysts"),
+    ],
+)  # fmt: skip
+def test_more_attribution_forms(lang: str, text: str, source: str) -> None:
+    assert find_figures(text, lang)[0].attributed_to == source
+
+
+def test_a_headline_line_does_not_borrow_the_next_lines_source() -> None:
+    text = "У жовтні зафіксували понад 21 тисячу випадків СЗЧ\n7 листопада 2025\nЗа даними Офісу генпрокурора, відкрито 21 602 провадження."
+    headline, body = find_figures(text, "uk")
+    assert (headline.value, headline.qualifier, headline.attributed_to) == (21000, Qualifier.OVER, None)
+    assert (body.value, body.attributed_to) == (21602, "Офісу генпрокурора")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("ru", "Он получил 5 лет по ст.ст. 337, 338 УК РФ. Ему выплатили 300 рублей.", [300]),
+        ("uk", "Бійці 47 ОМБр затримали 12 ухилянтів.", [12]),
+        ("uk", "93 окрема механізована бригада втратила 300 бійців.", [300]),
+        ("uk", "Створено 47 бригад.", [47]),
+        ("en", "An estimated 20 percent to 30 percent of recruits are former prisoners.", [20]),
+        ("ru", "Материал 18+. Выплаты составили 195 тыс. рублей.", [195000]),
+    ],
+)
+def test_unit_numbers_split_references_and_ratings(lang: str, text: str, expected: list[int]) -> None:
+    assert [f.value for f in find_figures(text, lang)] == expected
+
+
 def test_topic_comes_from_hits_in_the_same_or_a_neighbouring_sentence() -> None:
     text = "Desertion is rising. Officials counted 5,000 cases. The weather was fine. Rain fell on 300 towns."
     start = text.index("Desertion")

@@ -138,7 +138,7 @@ def quantulum_counts(examples: Iterable[dict[str, Any]]) -> Counts | None:
     try:
         with warnings.catch_warnings():  # "classifier dependencies not installed": irrelevant here
             warnings.simplefilter("ignore")
-            from quantulum3 import parser
+            from quantulum3 import parser  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - quantulum3 is a test extra
         return None
 
