@@ -242,12 +242,13 @@ _SPEECH_EN = (
 _SPEECH_CYR = (
     r"заяв(?:ив|ила|или|ило|ляє|ляють)|повідом(?:ив|ила|или|ило|ляє|ляють|ляється)|сказа(?:в|ла|ли|но)"
     r"|стверджу(?:є|ють|вав|вала)|пиш(?:е|уть)|написа(?:в|ла|ли|ло)|підрахува(?:в|ла|ли|ло)|зазначи(?:в|ла|ли|ло)"
-    r"|наголоси(?:в|ла|ли)|розпові(?:в|ла|ли|дає)|дода(?:в|ла|ли)|ка(?:же|жуть)|вважа(?:є|ють)"
+    r"|наголоси(?:в|ла|ли)|розпові(?:в|ла|ли|дає)|дода(?:в|ла|ли)|ка(?:же|жуть)|вважа(?:є|ють)|свідч(?:ать|ить)"
     r"|оціни(?:в|ла|ли)|оцінюють|уточни(?:в|ла|ли)|підтверди(?:в|ла|ли)|йдеться|ідеться|зауважи(?:в|ла)"
     r"|заяв(?:ил|ила|или|ило|ляет|ляют)|сообщ(?:ил|ила|или|ило|ает|ают|ается)|сказа(?:л|ла|ли|но)"
     r"|утвержда(?:ет|ют|л|ла)|пиш(?:ет|ут)|написа(?:л|ла|ли|ло)|подсчита(?:л|ла|ли|ло)|отмети(?:л|ла|ли|ло)"
     r"|рассказа(?:л|ла|ли)|рассказывает|добави(?:л|ла|ли)|счита(?:ет|ют)|оцени(?:л|ла|ли)|оценивают"
     r"|уточни(?:л|ла|ли)|говорится|подтверди(?:л|ла|ли)|переда(?:ет|ют)|указа(?:л|ла|ли)|признал|признала"
+    r"|свидетельству(?:ют|ет)"
 )
 _LEAD_ATTRIBUTION = re.compile(
     r"(?:\b(?:according to|as reported by|cited by|data from)"
@@ -288,7 +289,7 @@ _SOURCE_HINTS = (
     "added", "alleg", "confirm", "explain", "insist", "warn", "reveal", "indicat", "suggest", "argu", "count",
     "disclos", "tall", "заяв", "повідом", "сказа", "стверджу", "пиш", "написа", "підрахува", "зазначи", "наголоси",
     "розпов", "дода", "каж", "вважа", "оцін", "уточни", "підтверди", "йдеться", "ідеться", "зауважи", "сообщ",
-    "утвержда", "подсчита", "отмети", "рассказ", "добави", "счита", "оцени", "говорится", "переда", "указа", "призна",
+    "утвержда", "подсчита", "свідч", "свидетельств", "отмети", "рассказ", "добави", "счита", "оцени", "говорится", "переда", "указа", "призна",
 )  # fmt: skip
 _INTRO = re.compile(
     r"^(?:on|in|at|last|earlier|meanwhile|however|but|and|also|yet|then|у|в|на|раніше|ранее|тим часом"
@@ -806,7 +807,7 @@ def _counted_cyr(post: str, lang: str) -> str | None:
             if genitive_parse is not None:
                 grammemes = set(genitive_parse.tag.grammemes)
         if state == 0:
-            if {"ADJF", "PRTF"} & grammemes:
+            if {"ADJF", "PRTF"} & grammemes or ({"NPRO"} & grammemes and "gent" in grammemes):
                 words.append(w)
                 continue
             if "NOUN" in grammemes:
@@ -840,7 +841,7 @@ def _agrees(lang: str, word: str, noun_word: str) -> bool:
         if "NOUN" in p.tag and not {"Name", "Surn", "Patr"} & set(p.tag.grammemes)
     }
     return any(
-        {"ADJF", "PRTF"} & set(p.tag.grammemes) and p.tag.case in cases
+        {"ADJF", "PRTF", "NPRO"} & set(p.tag.grammemes) and p.tag.case in cases
         for p in _parse(lang, word.strip('«»"'))
     )
 
@@ -893,6 +894,8 @@ def _lemma(counted: str | None, lang: str) -> str | None:
             parses[i] = next((p for p in options if {"ADJF", "PRTF"} & set(p.tag.grammemes)), parses[i])
     out: list[str] = []
     for i, (w, p) in enumerate(zip(words, parses, strict=True)):
+        if "NPRO" in p.tag and head is not None and i < head:
+            continue  # "таких справ" groups with "справа"
         if w.isupper() or (head is not None and i > head):
             out.append(w if w.isupper() else w.lower())
         elif {"ADJF", "PRTF"} & set(p.tag.grammemes) and (head is None or i < head):
@@ -1053,7 +1056,9 @@ def _resolve_source(
         # "… 21 600 проваджень. Про це повідомили в Офісі генпрокурора." — the source follows
         m = _ABOUT_THIS.match(normalize(text[spans[idx + 1][0] : spans[idx + 1][1]]))
         if m:
-            source = _clean_source(m.group(1), lang)
+            source = _clean_source(
+                re.sub(r"^(?:дані|даними|данные|data (?:from|of))\s+", "", m.group(1)), lang
+            )
     if source is None or source == "<pronoun>":
         return None
     m = _AGENCY.match(source)
@@ -1214,6 +1219,16 @@ def find_figures(text: str, language: str | None = None, hits: Sequence[Hit] = (
                 and _PEOPLE_BEFORE.search(s[max(0, start - 40) : start])
             ):
                 continue  # an age bound, not a count
+            if (
+                not counted
+                and low.value is not None
+                and low.value < 120
+                and high is None
+                and re.search(r"[^\W\d_],\s$", s[max(0, start - 3) : start])
+                and re.match(r"(?:\s*(?:and|or|і|и|та)\s+\d{1,3})?\s*[,)]", s[end : end + 12])
+            ):
+                previous_excluded_end = end
+                continue  # "John Smith, 45, was detained", "two soldiers, 25 and 31,": ages
             if (
                 not counted
                 and _NAME_BEFORE.search(s[max(0, start - 30) : start])

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from monitor.text import morph_analyzer
+
 __all__ = [
     "DIGITS",
     "MULTIPLIER_AFTER",
@@ -160,18 +162,10 @@ _EXTRA: dict[str, float] = {
 # Forms that are also common other words: "сьома" (seventh), "сорока" (magpie) is kept — rare in news.
 _DROP = frozenset({"сьома", "оден"})
 
-_morph_cache: dict[str, object] = {}
-
 
 def morph(language: str):  # -> pymorphy3.MorphAnalyzer
-    """The pymorphy3 analyser for uk/ru: a lazily created module-level singleton (~1 s to load)."""
-    analyser = _morph_cache.get(language)
-    if analyser is None:
-        import pymorphy3  # type: ignore[import-untyped]
-
-        analyser = pymorphy3.MorphAnalyzer(lang=language)
-        _morph_cache[language] = analyser
-    return analyser
+    """The pymorphy3 analyser for uk/ru, shared with matching (text.morph_analyzer)."""
+    return morph_analyzer(language)
 
 
 def _apos(word: str) -> str:

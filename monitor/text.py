@@ -32,10 +32,9 @@ def normalize(text: str) -> str:
 
 # A sentence ends at . ! ? … (optionally followed by closing quotes/brackets) and whitespace, when the
 # next visible character starts a sentence: an upper-case letter, a digit, an opening quote or a dash.
+# Every line break ends one too: trafilatura writes one paragraph (or heading) per line.
 # "21,6 тис. військових" and "Gen. Smith"-style lower-case continuations therefore do not split.
-_BOUNDARY = re.compile(
-    r"[.!?…]+[\"»”’)\]]*\s+(?=[\"«“„(\[—–-]?[^\W\d_a-zа-яіїєґё]|\d)|\n\s*\n|\n(?=\s*[-•*])"
-)
+_BOUNDARY = re.compile(r"[.!?…]+[\"»”’)\]]*\s+(?=[\"«“„(\[—–-]?[^\W\d_a-zа-яіїєґё]|\d)|\n")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr gen lt col maj capt sgt st jr sr vs no art etc inc corp co u.s u.k "
     "ст ч п пп р рр т тис млн млрд ген полк ім им г гг".split()
@@ -164,14 +163,21 @@ def fold_confusables(word: str) -> str:
 _MORPH: dict[str, object] = {}
 
 
-def _pymorphy(word: str, lang: str) -> frozenset[str]:
-    if lang == "en":  # no pymorphy dictionary for English
-        return _simplemma(word, lang)
+def morph_analyzer(lang: str):  # -> pymorphy3.MorphAnalyzer
+    """The one pymorphy3 analyser per language (uk, ru) for the whole process: ~1 s and ~15 MB to load,
+    so matching and figure extraction share it."""
     analyzer = _MORPH.get(lang)
     if analyzer is None:
         import pymorphy3  # type: ignore[import-untyped]
 
         analyzer = _MORPH[lang] = pymorphy3.MorphAnalyzer(lang=lang)
+    return analyzer
+
+
+def _pymorphy(word: str, lang: str) -> frozenset[str]:
+    if lang == "en":  # no pymorphy dictionary for English
+        return _simplemma(word, lang)
+    analyzer = morph_analyzer(lang)
     # Every normal form of every parse: "части" is both часть and частить; a term matches if it is one
     # of the readings (recall), and exclusions take care of the senses we do not want.
     forms = set()
@@ -191,10 +197,7 @@ def is_known(word: str, lang: str) -> bool:
     """Whether the Ukrainian or Russian dictionary lists ``word`` (False for other languages)."""
     if lang not in ("uk", "ru"):
         return False
-    analyzer = _MORPH.get(lang)
-    if analyzer is None:
-        _pymorphy("а", lang)
-        analyzer = _MORPH[lang]
+    analyzer = morph_analyzer(lang)
     return bool(analyzer.word_is_known(word.lower().replace("ё", "е")))  # type: ignore[attr-defined]
 
 

@@ -341,6 +341,8 @@ def test_a_headline_line_does_not_borrow_the_next_lines_source() -> None:
         ("uk", "Створено 47 бригад.", [47]),
         ("en", "An estimated 20 percent to 30 percent of recruits are former prisoners.", [20]),
         ("ru", "Материал 18+. Выплаты составили 195 тыс. рублей.", [195000]),
+        ("en", "Two soldiers, 25 and 31, were detained.", [2]),
+        ("en", "Of the 1,200 men, 400, or a third, returned.", [1200, 400]),
     ],
 )
 def test_unit_numbers_split_references_and_ratings(lang: str, text: str, expected: list[int]) -> None:
