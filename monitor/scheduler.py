@@ -90,7 +90,7 @@ async def run_daemon(
             IntervalTrigger(seconds=DIGEST_CHECK_SECONDS, timezone="UTC"),
             args=[config, db_path, clock],
             id="digest",
-            next_run_time=start + timedelta(seconds=30),
+            next_run_time=start + timedelta(seconds=5),
         )
     scheduler.start()
     log.info("monitor running: feeds=%d db=%s (Ctrl-C or SIGTERM to stop)", len(feeds), db_path)

@@ -101,3 +101,73 @@ def test_daemon_without_network_keeps_running(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_daemon_sends_the_daily_digest_over_smtp_once(feed_server, tmp_path):
+    """The scheduler's digest job, end to end: hits from an earlier poll, a real SMTP server (aiosmtpd)."""
+    import email
+    import sqlite3 as sqlite
+    from email import policy
+
+    from tests.test_mailer import SmtpServer, free_port
+
+    feed = feed_server.add_feed_file("/feeds/topical.xml", "topical.rss.xml")
+    for name in ("seed-article.html", "uk-szch.html", "ru-soch.html"):
+        feed_server.add_page_file(f"/articles/{name}", name)
+    config = write_config(
+        tmp_path / "feeds.yaml",
+        [feed],
+        extra="digest:\n  time: '00:00'\n  tz: UTC\n  to: [analyst@example.org]\n  from: monitor@example.org\n",
+    )
+    db = tmp_path / "m.db"
+    from tests.conftest import run_monitor
+
+    assert (
+        run_monitor("--config", str(config), "--db", str(db), "run", "--once", "--workers", "0").returncode
+        == 0
+    )
+    con = sqlite.connect(db)
+    con.execute("UPDATE hits SET matched_at = datetime('now', '-2 days')")  # found before today's 00:00 slot
+    con.commit()
+    n_hits = con.execute("SELECT COUNT(*) FROM hits").fetchone()[0]
+    con.close()
+
+    smtp = SmtpServer(free_port())
+    smtp.start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MONITOR_", "SMTP_"))}
+    env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp.port), PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "monitor.cli",
+            "--config",
+            str(config),
+            "--db",
+            str(db),
+            "run",
+            "--workers",
+            "0",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_for_lines(proc, ["digest: ", "status='sent'"], timeout=60)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        smtp.stop()
+    assert len(smtp.collector.envelopes) == 1
+    msg = email.message_from_bytes(smtp.collector.envelopes[0].content, policy=policy.default)
+    assert msg["Subject"].startswith(f"monitor: {n_hits} new hits")
+    html = msg.get_body(preferencelist=("html",)).get_content()
+    assert "самовільне" in html and "21,600" in html
+    con = sqlite.connect(db)
+    assert con.execute("SELECT COUNT(*) FROM hits WHERE digest_id IS NULL").fetchone()[0] == 0
+    assert con.execute("SELECT status FROM digests").fetchall() == [("sent",)]
