@@ -27,12 +27,14 @@ import httpx
 _LINK = re.compile(rb"<link>([^<]+)</link>")
 
 
-def extract(body: bytes, url: str) -> int:
+# Keep these the same as monitor/extract.py's call, so the floor does the same extraction work.
+SETTINGS = {"with_metadata": True, "include_comments": False, "include_tables": False, "deduplicate": False}
+
+
+def extract(body: bytes, url: str, settings: dict) -> int:
     import trafilatura
 
-    doc = trafilatura.bare_extraction(
-        body, url=url, with_metadata=True, include_comments=False, include_tables=False, deduplicate=False
-    )
+    doc = trafilatura.bare_extraction(body, url=url, **settings)
     return len(doc.text or "") if doc is not None else 0
 
 
@@ -63,6 +65,9 @@ async def run(args: argparse.Namespace) -> dict:
             return out
 
         pool = ProcessPoolExecutor(max_workers=args.workers)
+        settings = {**SETTINGS, "with_metadata": not args.no_metadata}
+        if args.fast:
+            settings["fast"] = True
         loop = asyncio.get_running_loop()
         state: dict = {}
         chars = 0
@@ -77,7 +82,7 @@ async def run(args: argparse.Namespace) -> dict:
             async with inflight:
                 async with sem:
                     r = await client.get(url)
-                n = await loop.run_in_executor(pool, extract, r.content, url)
+                n = await loop.run_in_executor(pool, extract, r.content, url, settings)
             chars += n
             pages += 1
 
@@ -104,6 +109,8 @@ def main() -> None:
     p.add_argument("--state", required=True)
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--fast", action="store_true", help="trafilatura fast=True (no fallback extractors)")
+    p.add_argument("--no-metadata", action="store_true", help="trafilatura with_metadata=False")
     args = p.parse_args()
     print(json.dumps(asyncio.run(run(args))), flush=True)
 

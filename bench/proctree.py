@@ -129,6 +129,6 @@ class TreeSampler:
                 c = _cpu_s(p)
                 if c is not None:
                     self._cpu[p] = c
-            if n % 4 == 1:
+            if n % 2 == 1:
                 self.peak_pss_mb = max(self.peak_pss_mb, sum(_pss_mb(p) for p in pids))
             time.sleep(self.interval)

@@ -42,6 +42,22 @@ sys.path.insert(0, str(ROOT))
 from bench.proctree import TreeSampler  # noqa: E402
 
 PY = sys.executable
+PYCACHE = BENCH / ".pycache"
+
+
+def _env(bytecode: bool = True) -> dict[str, str]:
+    """The measured processes' environment. By default Python caches bytecode, as on any normal install; this
+    shell may set PYTHONDONTWRITEBYTECODE=1 (the Dockerfile does too) while the venv holds no .pyc files, so
+    every process start would compile every module it imports (~1.2 s for monitor). The cache goes to
+    bench/.pycache (PYTHONPYCACHEPREFIX) so nothing is written into .venv or monitor/."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("PYTHONPYCACHEPREFIX", None)
+    if bytecode:
+        env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
 READER_VENV = BENCH / ".venv-reader"
 READER_PY = READER_VENV / "bin" / "python"
 
@@ -89,14 +105,17 @@ class FarmProcess:
 # --- measuring one process -------------------------------------------------------------------------------
 
 
-def measure(cmd: list[str], farm: FarmProcess | None = None, log: Path | None = None) -> dict:
+def measure(
+    cmd: list[str], farm: FarmProcess | None = None, log: Path | None = None, *, bytecode: bool = True
+) -> dict:
     """Run ``cmd``; wall time from start to exit, peak RSS/PSS of its tree, CPU seconds of the tree."""
     if farm:
         farm.reset()
+    load0 = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     stderr = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=ROOT)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=ROOT, env=_env(bytecode))
     with TreeSampler(proc.pid, interval=0.1) as sampler:
         out, _ = proc.communicate()
     wall = time.perf_counter() - t0
@@ -113,6 +132,8 @@ def measure(cmd: list[str], farm: FarmProcess | None = None, log: Path | None = 
         # measured process, so RUSAGE_CHILDREN misses them); the larger of the two is the better bound.
         "cpu_s": max(sampler.cpu_s, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)),
         "peak_detail": sampler.peak_detail,
+        # 1-minute load average before and after: other work on the machine shows up here
+        "loadavg": (round(load0, 2), round(os.getloadavg()[0], 2)),
     }
     last = [line for line in out.splitlines() if line.startswith("{")]
     if last:
@@ -214,19 +235,28 @@ def main_side_by_side(args: argparse.Namespace, work: Path, results: dict) -> di
         k: [] for k in ("floor_cold", "floor_warm", "monitor_cold", "monitor_warm", "feeds_cold", "feeds_warm",
                         "reader_cold", "reader_warm")
     }
+    # compile every module the sides import once, untimed, into bench/.pycache
+    subprocess.run([PY, "-c", "import monitor.cli, monitor.scheduler, monitor.analyze, monitor.mailer, trafilatura, "
+                    "httpx, feedparser"], env=_env(True), cwd=ROOT, check=False)
     with FarmProcess(n, m, args.latency) as farm:
         for rep in range(args.repeat):
+            cold = rep < args.cold_repeat
             d = work / f"rep{rep}"
             d.mkdir()
             state = d / "floor-state.json"
             fl = [PY, str(BENCH / "floor.py"), "--base", farm.base, "--feeds", str(n), "--state", str(state)]
-            sides["floor_cold"].append(measure([*fl, "--mode", "cold"], farm))
-            sides["floor_warm"].append(measure([*fl, "--mode", "warm"], farm))
             db, cfg = d / "monitor.db", d / "feeds.yaml"
-            write_config(cfg, farm, fetch_articles=True, db=db)
-            r = measure(monitor_cmd(cfg, db), farm, d / "monitor-cold.log")
-            r["db"] = db_counts(db)
-            sides["monitor_cold"].append(r)
+            if cold:
+                sides["floor_cold"].append(measure([*fl, "--mode", "cold", *args.floor_opts], farm))
+                write_config(cfg, farm, fetch_articles=True, db=db)
+                r = measure(monitor_cmd(cfg, db), farm, d / "monitor-cold.log")
+                r["db"] = db_counts(db)
+                sides["monitor_cold"].append(r)
+                last_full = d
+            else:  # the warm sides need the state of a cold run: reuse the first repeat's
+                shutil.copytree(last_full, d, dirs_exist_ok=True)
+                cfg.write_text(cfg.read_text().replace(str(last_full), str(d)))
+            sides["floor_warm"].append(measure([*fl, "--mode", "warm"], farm))
             sides["monitor_warm"].append(measure(monitor_cmd(cfg, db), farm, d / "monitor-warm.log"))
             fdb, fcfg = d / "feeds-only.db", d / "feeds-only.yaml"
             write_config(fcfg, farm, fetch_articles=False, db=fdb)
@@ -240,16 +270,21 @@ def main_side_by_side(args: argparse.Namespace, work: Path, results: dict) -> di
                       "--feeds", str(n)]
                 sides["reader_cold"].append(measure([*rc, "--mode", "cold"], farm, d / "reader-cold.log"))
                 sides["reader_warm"].append(measure([*rc, "--mode", "warm"], farm, d / "reader-warm.log"))
-            c = sides["monitor_cold"][-1]
+            coldtext = (
+                f"floor cold {sides['floor_cold'][-1]['wall_s']:.1f}s, monitor cold {sides['monitor_cold'][-1]['wall_s']:.1f}s, "
+                if cold else ""
+            )
             print(
-                f"  repeat {rep + 1}: floor cold {sides['floor_cold'][-1]['wall_s']:.1f}s, monitor cold "
-                f"{c['wall_s']:.1f}s, floor warm {sides['floor_warm'][-1]['wall_s']:.2f}s, monitor warm "
-                f"{sides['monitor_warm'][-1]['wall_s']:.2f}s",
+                f"  repeat {rep + 1}: {coldtext}floor warm {sides['floor_warm'][-1]['wall_s']:.2f}s, monitor warm "
+                f"{sides['monitor_warm'][-1]['wall_s']:.2f}s, feeds-only warm {sides['feeds_warm'][-1]['wall_s']:.2f}s"
+                + (f", reader warm {sides['reader_warm'][-1]['wall_s']:.2f}s" if sides["reader_warm"] else ""),
                 flush=True,
             )
 
-        # RSS over 5 warm polls, each a fresh `run --once` process, on the last repeat's database
         last = work / f"rep{args.repeat - 1}"
+        # the same warm poll without a bytecode cache (PYTHONDONTWRITEBYTECODE=1 and no .pyc: the Docker image)
+        nopyc = [measure(monitor_cmd(last / "feeds.yaml", last / "monitor.db"), farm, bytecode=False) for _ in range(2)]
+        # RSS over 5 warm polls, each a fresh `run --once` process, on the last repeat's database
         warm_polls = [
             measure(monitor_cmd(last / "feeds.yaml", last / "monitor.db"), farm, last / f"warm-{i}.log")
             for i in range(args.polls)
@@ -268,6 +303,7 @@ def main_side_by_side(args: argparse.Namespace, work: Path, results: dict) -> di
         "repeat": args.repeat,
         "latency_ms": args.latency * 1000,
         "reader": reader_skip or "measured",
+        "cold_repeat": args.cold_repeat,
         "median": {},
     }
     for k, runs in sides.items():
@@ -288,6 +324,14 @@ def main_side_by_side(args: argparse.Namespace, work: Path, results: dict) -> di
         summary["ratios"]["monitor_feeds_warm_over_reader_warm"] = mm["feeds_warm"]["wall_s"] / mm["reader_warm"]["wall_s"]
         summary["ratios"]["monitor_warm_over_reader_warm"] = mm["monitor_warm"]["wall_s"] / mm["reader_warm"]["wall_s"]
         summary["ratios"]["monitor_feeds_cold_over_reader_cold"] = mm["feeds_cold"]["wall_s"] / mm["reader_cold"]["wall_s"]
+    summary["monitor_warm_no_bytecode_s"] = statistics.median(r["wall_s"] for r in nopyc)
+    fc = sides["floor_cold"] + sides["monitor_cold"]
+    summary["farm_cpu_share"] = max(r["farm"]["cpu_s"] / r["farm"]["wall_s"] for r in fc)
+    summary["cpu_ms_per_page"] = {
+        "floor": 1000 * mm["floor_cold"]["cpu_s"] / pages,
+        "monitor": 1000 * mm["monitor_cold"]["cpu_s"] / pages,
+    }
+    summary["loadavg_max"] = max(max(r["loadavg"]) for runs in sides.values() for r in runs)
     summary["warm_polls"] = [
         {"wall_s": r["wall_s"], "peak_rss_mb": r["peak_rss_mb"], "peak_pss_mb": r["peak_pss_mb"]} for r in warm_polls
     ]
@@ -308,7 +352,7 @@ def scaling(args: argparse.Namespace, work: Path) -> list[dict]:
             d = work / f"scale{n}"
             d.mkdir()
             fl = [PY, str(BENCH / "floor.py"), "--base", farm.base, "--feeds", str(n), "--state", str(d / "s.json")]
-            floor = measure([*fl, "--mode", "cold"], farm)
+            floor = measure([*fl, "--mode", "cold", *args.floor_opts], farm)
             db, cfg = d / "monitor.db", d / "feeds.yaml"
             write_config(cfg, farm, fetch_articles=True, db=db)
             mon = measure(monitor_cmd(cfg, db), farm, d / "monitor.log")
@@ -361,6 +405,10 @@ def report(s: dict, scale: list[dict], q: dict) -> None:
         v = mm[k]
         pps = f"{s['pages'] / v['wall_s']:.1f}" if k in ("floor_cold", "monitor_cold") else ""
         print(f"{label:<16}{v['wall_s']:>9.2f}{pps:>9}{v['cpu_s']:>8.1f}{v['peak_rss_mb']:>13.0f}{v['peak_pss_mb']:>13.0f}")
+    print(f"cold runs: median of {s['cold_repeat']}; CPU ms per page: floor {s['cpu_ms_per_page']['floor']:.1f}, "
+          f"monitor {s['cpu_ms_per_page']['monitor']:.1f}; the farm used at most {100 * s['farm_cpu_share']:.0f}% of one core; "
+          f"highest 1-min load average seen {s['loadavg_max']:.1f} (2 cores)")
+    print(f"monitor warm without a bytecode cache (PYTHONDONTWRITEBYTECODE=1, no .pyc): {s['monitor_warm_no_bytecode_s']:.2f}s")
     if s["reader"] != "measured":
         print(f"reader: {s['reader']}")
     r = s["ratios"]
@@ -404,9 +452,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--entries", type=int, default=None, help="entries per feed (default 25; quick 10)")
     p.add_argument("--latency", type=float, default=0.05, help="seconds the farm waits before each answer")
     p.add_argument("--repeat", type=int, default=None, help="repeats of the side-by-side runs (default 3; quick 1)")
+    p.add_argument("--cold-repeat", type=int, default=None,
+                   help="how many of the repeats include the cold full-pipeline runs (default 1: ~6 min each at 200 × 25)")
+    p.add_argument("--floor-opts", default="", help='extra bench/floor.py options, e.g. --floor-opts="--fast --no-metadata"')
     p.add_argument("--polls", type=int, default=5, help="warm polls for the memory check")
     p.add_argument("--scale", type=int, nargs="*", default=None, help="feed counts for the scaling runs (default 50 200 800)")
-    p.add_argument("--scale-entries", type=int, default=None, help="entries per feed in the scaling runs (default 4)")
+    p.add_argument("--scale-entries", type=int, default=None, help="entries per feed in the scaling runs (default 2)")
     p.add_argument("--query-hits", type=int, default=None, help="hits in the query database (default 1000000)")
     p.add_argument("--no-reader", action="store_true")
     p.add_argument("--only", choices=["sides", "scale", "queries"], action="append", help="run only these parts")
@@ -416,7 +467,9 @@ def main(argv: list[str] | None = None) -> int:
     args.entries = args.entries or (10 if q else 25)
     args.repeat = args.repeat or (1 if q else 3)
     args.scale = args.scale if args.scale is not None else ([10, 20, 40] if q else [50, 200, 800])
-    args.scale_entries = args.scale_entries or (4 if q else 4)
+    args.scale_entries = args.scale_entries or 2
+    args.floor_opts = args.floor_opts.split()
+    args.cold_repeat = min(args.repeat, args.cold_repeat or 1)
     args.query_hits = args.query_hits or (50_000 if q else 1_000_000)
     parts = set(args.only or ["sides", "scale", "queries"])
 

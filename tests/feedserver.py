@@ -14,6 +14,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
+# Pages the demo ships (monitor/data/demo) are not copied again into tests/data.
+PAGE_DIRS = (DATA / "pages", Path(__file__).parent.parent / "monitor" / "data" / "demo")
+
+
+def page_path(name: str) -> Path:
+    for folder in PAGE_DIRS:
+        if (folder / name).exists():
+            return folder / name
+    raise FileNotFoundError(name)
 
 
 @dataclass
@@ -99,7 +108,7 @@ class FeedServer:
         return self.add(path, Route(body=body))
 
     def add_page_file(self, path: str, name: str) -> str:
-        raw = (DATA / "pages" / name).read_bytes()
+        raw = page_path(name).read_bytes()
         if name.endswith(".gz"):
             raw = gzip.decompress(raw)
         return self.add(path, Route(body=raw, content_type="text/html; charset=utf-8"))

@@ -150,7 +150,7 @@ def test_extract_seed_article_json_finds_both_topics():
 
 
 def test_extract_html_page(tmp_path):
-    result = run_monitor("extract", "tests/data/pages/uk-szch.html", "--json")
+    result = run_monitor("extract", "monitor/data/demo/uk-szch.html", "--json")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["language"] == "uk"
