@@ -32,6 +32,7 @@ lint: $(VENV)/.installed-dev
 eval: $(VENV)/.installed-dev
 	$(BIN)/python -m monitor.eval topics
 	$(BIN)/python -m monitor.eval figures
+	$(BIN)/python -m monitor.eval articles
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py

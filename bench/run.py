@@ -253,9 +253,11 @@ def main_side_by_side(args: argparse.Namespace, work: Path, results: dict) -> di
                 r["db"] = db_counts(db)
                 sides["monitor_cold"].append(r)
                 last_full = d
-            else:  # the warm sides need the state of a cold run: reuse the first repeat's
-                shutil.copytree(last_full, d, dirs_exist_ok=True)
-                cfg.write_text(cfg.read_text().replace(str(last_full), str(d)))
+            else:  # the warm sides need the state of a cold run: reuse the last cold repeat's
+                for f in last_full.iterdir():
+                    if f.name.startswith(("monitor.db", "floor-state")):
+                        shutil.copy(f, d / f.name)
+                cfg.write_text((last_full / "feeds.yaml").read_text().replace(str(last_full), str(d)))
             sides["floor_warm"].append(measure([*fl, "--mode", "warm"], farm))
             sides["monitor_warm"].append(measure(monitor_cmd(cfg, db), farm, d / "monitor-warm.log"))
             fdb, fcfg = d / "feeds-only.db", d / "feeds-only.yaml"
@@ -453,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--latency", type=float, default=0.05, help="seconds the farm waits before each answer")
     p.add_argument("--repeat", type=int, default=None, help="repeats of the side-by-side runs (default 3; quick 1)")
     p.add_argument("--cold-repeat", type=int, default=None,
-                   help="how many of the repeats include the cold full-pipeline runs (default 1: ~6 min each at 200 × 25)")
+                   help="how many of the repeats include the cold full-pipeline runs (default: all 3; ~4 min each at 200 × 25)")
     p.add_argument("--floor-opts", default="", help='extra bench/floor.py options, e.g. --floor-opts="--fast --no-metadata"')
     p.add_argument("--polls", type=int, default=5, help="warm polls for the memory check")
     p.add_argument("--scale", type=int, nargs="*", default=None, help="feed counts for the scaling runs (default 50 200 800)")
@@ -469,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     args.scale = args.scale if args.scale is not None else ([10, 20, 40] if q else [50, 200, 800])
     args.scale_entries = args.scale_entries or 2
     args.floor_opts = args.floor_opts.split()
-    args.cold_repeat = min(args.repeat, args.cold_repeat or 1)
+    args.cold_repeat = min(args.repeat, args.cold_repeat or (1 if q else 3))
     args.query_hits = args.query_hits or (50_000 if q else 1_000_000)
     parts = set(args.only or ["sides", "scale", "queries"])
 
