@@ -28,8 +28,8 @@ import re
 import resource
 import sys
 import time
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 DEFAULT_PAGES = "/work/shared/corpus/pages/*/html/*.html.gz"
 _BASE_TIME = datetime(2026, 1, 1, tzinfo=UTC)
@@ -150,7 +150,12 @@ class Farm:
         if path == "/_stats":
             cpu = self._cpu() - self.cpu0
             wall = time.monotonic() - self.t0
-            data = {**self.stats, "cpu_s": round(cpu, 3), "wall_s": round(wall, 3), "generation": self.generation}
+            data = {
+                **self.stats,
+                "cpu_s": round(cpu, 3),
+                "wall_s": round(wall, 3),
+                "generation": self.generation,
+            }
             return 200, {"Content-Type": "application/json"}, json.dumps(data).encode()
         if path == "/_bump" and method == "POST":
             self.generation += 1

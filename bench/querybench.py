@@ -106,7 +106,15 @@ def build(path: str, n_hits: int, seed: int = 1) -> dict:
             for a in range(n_articles):
                 at = _iso(start + timedelta(seconds=a * step))
                 n += 1
-                yield (n, a % 200 + 1, f"e{a}", f"https://outlet{a % 200}.example/news/{a}", a + 1, "stored", at)
+                yield (
+                    n,
+                    a % 200 + 1,
+                    f"e{a}",
+                    f"https://outlet{a % 200}.example/news/{a}",
+                    a + 1,
+                    "stored",
+                    at,
+                )
                 if a % 10 == 0:  # the same story in a second feed
                     n += 1
                     yield (n, (a + 7) % 200 + 1, f"x{a}", None, a + 1, "linked", at)
@@ -127,8 +135,17 @@ def build(path: str, n_hits: int, seed: int = 1) -> dict:
                 for t in TOPICS:
                     h += 1
                     yield (
-                        h, a + 1, t, '["deserted"]', '["deserted"]', "text", 2,
-                        "… soldiers deserted …", 0.8, _iso(at), digest,
+                        h,
+                        a + 1,
+                        t,
+                        '["deserted"]',
+                        '["deserted"]',
+                        "text",
+                        2,
+                        "… soldiers deserted …",
+                        0.8,
+                        _iso(at),
+                        digest,
                     )
 
         conn.executemany(
@@ -145,8 +162,21 @@ def build(path: str, n_hits: int, seed: int = 1) -> dict:
                     g += 1
                     v = rng.randint(1, 200_000)
                     yield (
-                        g, a + 1, g, t, v, "over", "soldiers", "soldier", "month", None,
-                        f"Over {v} soldiers deserted last month.", k * 100, k * 100 + 20, "officials", at,
+                        g,
+                        a + 1,
+                        g,
+                        t,
+                        v,
+                        "over",
+                        "soldiers",
+                        "soldier",
+                        "month",
+                        None,
+                        f"Over {v} soldiers deserted last month.",
+                        k * 100,
+                        k * 100 + 20,
+                        "officials",
+                        at,
                     )
 
         conn.executemany(
@@ -158,7 +188,11 @@ def build(path: str, n_hits: int, seed: int = 1) -> dict:
     conn.execute("ANALYZE")
     counts = store.counts()
     store.close()
-    return {"build_s": round(time.perf_counter() - t0, 1), "counts": counts, "size_mb": os.path.getsize(path) / 1e6}
+    return {
+        "build_s": round(time.perf_counter() - t0, 1),
+        "counts": counts,
+        "size_mb": os.path.getsize(path) / 1e6,
+    }
 
 
 def timed(fn, repeat: int) -> tuple[float, object]:
@@ -196,7 +230,10 @@ def measure(path: str, repeat: int) -> dict:
     amarks = ",".join("?" * len(art))
     floor = (NOW - timedelta(days=16)).date().isoformat()
     pieces = {
-        "claim": ("SELECT id, matched_at FROM hits WHERE digest_id IS NULL AND retired_at IS NULL ORDER BY id", []),
+        "claim": (
+            "SELECT id, matched_at FROM hits WHERE digest_id IS NULL AND retired_at IS NULL ORDER BY id",
+            [],
+        ),
         "hits_join": (
             "SELECT h.id, a.url, substr(a.text, 1, 5000), COALESCE(f.name, f.url) FROM hits h JOIN articles a "
             f"ON a.id = h.article_id LEFT JOIN feeds f ON f.id = a.feed_id WHERE h.id IN ({marks})",

@@ -58,6 +58,8 @@ def _env(bytecode: bool = True) -> dict[str, str]:
     else:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
+
+
 READER_VENV = BENCH / ".venv-reader"
 READER_PY = READER_VENV / "bin" / "python"
 
@@ -69,7 +71,16 @@ class FarmProcess:
     def __init__(self, feeds: int, entries: int, latency: float) -> None:
         self.feeds, self.entries = feeds, entries
         self.proc = subprocess.Popen(
-            [PY, str(BENCH / "farm.py"), "--feeds", str(feeds), "--entries", str(entries), "--latency", str(latency)],
+            [
+                PY,
+                str(BENCH / "farm.py"),
+                "--feeds",
+                str(feeds),
+                "--entries",
+                str(entries),
+                "--latency",
+                str(latency),
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -115,7 +126,9 @@ def measure(
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     stderr = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=ROOT, env=_env(bytecode))
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=ROOT, env=_env(bytecode)
+    )
     with TreeSampler(proc.pid, interval=0.1) as sampler:
         out, _ = proc.communicate()
     wall = time.perf_counter() - t0
@@ -204,7 +217,13 @@ def ensure_reader() -> str | None:
     candidates += sorted(str(p) for p in Path("/root/.pyenv/versions").glob("3.1[2-9]*/bin/python3"))
     py = None
     for c in candidates:
-        if c and subprocess.run([c, "-c", "import sys; assert sys.version_info >= (3, 12)"], capture_output=True).returncode == 0:
+        if (
+            c
+            and subprocess.run(
+                [c, "-c", "import sys; assert sys.version_info >= (3, 12)"], capture_output=True
+            ).returncode
+            == 0
+        ):
             py = c
             break
     if py is None:
@@ -212,7 +231,9 @@ def ensure_reader() -> str | None:
     print(f"creating {READER_VENV} with {py} and installing reader==3.27 …", flush=True)
     r = subprocess.run([py, "-m", "venv", str(READER_VENV)], capture_output=True, text=True)
     if r.returncode == 0:
-        r = subprocess.run([str(READER_PY), "-m", "pip", "install", "-q", "reader==3.27"], capture_output=True, text=True)
+        r = subprocess.run(
+            [str(READER_PY), "-m", "pip", "install", "-q", "reader==3.27"], capture_output=True, text=True
+        )
     if r.returncode != 0:
         return f"could not install reader==3.27: {r.stderr.strip()[-300:]}: reader side skipped"
     return None
@@ -227,17 +248,37 @@ def med(runs: list[dict], key: str) -> float:
 
 def main_side_by_side(args: argparse.Namespace, work: Path, results: dict) -> dict:
     n, m = args.feeds, args.entries
-    print(f"\n== side by side: {n} feeds × {m} entries, latency {args.latency * 1000:.0f} ms, {args.repeat} repeat(s)")
+    print(
+        f"\n== side by side: {n} feeds × {m} entries, latency {args.latency * 1000:.0f} ms, {args.repeat} repeat(s)"
+    )
     reader_skip = None if args.no_reader else ensure_reader()
     if args.no_reader:
         reader_skip = "--no-reader"
     sides: dict[str, list[dict]] = {
-        k: [] for k in ("floor_cold", "floor_warm", "monitor_cold", "monitor_warm", "feeds_cold", "feeds_warm",
-                        "reader_cold", "reader_warm")
+        k: []
+        for k in (
+            "floor_cold",
+            "floor_warm",
+            "monitor_cold",
+            "monitor_warm",
+            "feeds_cold",
+            "feeds_warm",
+            "reader_cold",
+            "reader_warm",
+        )
     }
     # compile every module the sides import once, untimed, into bench/.pycache
-    subprocess.run([PY, "-c", "import monitor.cli, monitor.scheduler, monitor.analyze, monitor.mailer, trafilatura, "
-                    "httpx, feedparser"], env=_env(True), cwd=ROOT, check=False)
+    subprocess.run(
+        [
+            PY,
+            "-c",
+            "import monitor.cli, monitor.scheduler, monitor.analyze, monitor.mailer, trafilatura, "
+            "httpx, feedparser",
+        ],
+        env=_env(True),
+        cwd=ROOT,
+        check=False,
+    )
     with FarmProcess(n, m, args.latency) as farm:
         for rep in range(args.repeat):
             cold = rep < args.cold_repeat
@@ -268,32 +309,54 @@ def main_side_by_side(args: argparse.Namespace, work: Path, results: dict) -> di
             sides["feeds_warm"].append(measure(monitor_cmd(fcfg, fdb), farm, d / "feeds-warm.log"))
             if reader_skip is None:
                 rdb = d / "reader.sqlite"
-                rc = [str(READER_PY), str(BENCH / "reader_side.py"), "--db", str(rdb), "--base", farm.base,
-                      "--feeds", str(n)]
+                rc = [
+                    str(READER_PY),
+                    str(BENCH / "reader_side.py"),
+                    "--db",
+                    str(rdb),
+                    "--base",
+                    farm.base,
+                    "--feeds",
+                    str(n),
+                ]
                 sides["reader_cold"].append(measure([*rc, "--mode", "cold"], farm, d / "reader-cold.log"))
                 sides["reader_warm"].append(measure([*rc, "--mode", "warm"], farm, d / "reader-warm.log"))
             coldtext = (
                 f"floor cold {sides['floor_cold'][-1]['wall_s']:.1f}s, monitor cold {sides['monitor_cold'][-1]['wall_s']:.1f}s, "
-                if cold else ""
+                if cold
+                else ""
             )
             print(
                 f"  repeat {rep + 1}: {coldtext}floor warm {sides['floor_warm'][-1]['wall_s']:.2f}s, monitor warm "
                 f"{sides['monitor_warm'][-1]['wall_s']:.2f}s, feeds-only warm {sides['feeds_warm'][-1]['wall_s']:.2f}s"
-                + (f", reader warm {sides['reader_warm'][-1]['wall_s']:.2f}s" if sides["reader_warm"] else ""),
+                + (
+                    f", reader warm {sides['reader_warm'][-1]['wall_s']:.2f}s" if sides["reader_warm"] else ""
+                ),
                 flush=True,
             )
 
         last = work / f"rep{args.repeat - 1}"
         # the same warm poll without a bytecode cache (PYTHONDONTWRITEBYTECODE=1 and no .pyc: the Docker image)
-        nopyc = [measure(monitor_cmd(last / "feeds.yaml", last / "monitor.db"), farm, bytecode=False) for _ in range(2)]
+        nopyc = [
+            measure(monitor_cmd(last / "feeds.yaml", last / "monitor.db"), farm, bytecode=False)
+            for _ in range(2)
+        ]
         # RSS over 5 warm polls, each a fresh `run --once` process, on the last repeat's database
         warm_polls = [
             measure(monitor_cmd(last / "feeds.yaml", last / "monitor.db"), farm, last / f"warm-{i}.log")
             for i in range(args.polls)
         ]
         # a long-lived poller in one process: 304s only, then churn (one new entry per feed per poll)
-        probe = [PY, str(BENCH / "poller_probe.py"), "--config", str(last / "feeds.yaml"), "--db",
-                 str(last / "monitor.db"), "--polls", str(args.polls)]
+        probe = [
+            PY,
+            str(BENCH / "poller_probe.py"),
+            "--config",
+            str(last / "feeds.yaml"),
+            "--db",
+            str(last / "monitor.db"),
+            "--polls",
+            str(args.polls),
+        ]
         inproc_warm = measure(probe, farm, last / "probe-warm.log")
         inproc_churn = measure([*probe, "--bump", farm.base + "/_bump"], farm, last / "probe-churn.log")
 
@@ -317,15 +380,24 @@ def main_side_by_side(args: argparse.Namespace, work: Path, results: dict) -> di
                 "cpu_s": med(runs, "cpu_s"),
             }
     mm = summary["median"]
-    summary["pages_per_s"] = {"floor": pages / mm["floor_cold"]["wall_s"], "monitor": pages / mm["monitor_cold"]["wall_s"]}
+    summary["pages_per_s"] = {
+        "floor": pages / mm["floor_cold"]["wall_s"],
+        "monitor": pages / mm["monitor_cold"]["wall_s"],
+    }
     summary["ratios"] = {
         "monitor_cold_throughput_over_floor": mm["floor_cold"]["wall_s"] / mm["monitor_cold"]["wall_s"],
         "monitor_warm_time_over_floor_warm": mm["monitor_warm"]["wall_s"] / mm["floor_warm"]["wall_s"],
     }
     if "reader_warm" in mm:
-        summary["ratios"]["monitor_feeds_warm_over_reader_warm"] = mm["feeds_warm"]["wall_s"] / mm["reader_warm"]["wall_s"]
-        summary["ratios"]["monitor_warm_over_reader_warm"] = mm["monitor_warm"]["wall_s"] / mm["reader_warm"]["wall_s"]
-        summary["ratios"]["monitor_feeds_cold_over_reader_cold"] = mm["feeds_cold"]["wall_s"] / mm["reader_cold"]["wall_s"]
+        summary["ratios"]["monitor_feeds_warm_over_reader_warm"] = (
+            mm["feeds_warm"]["wall_s"] / mm["reader_warm"]["wall_s"]
+        )
+        summary["ratios"]["monitor_warm_over_reader_warm"] = (
+            mm["monitor_warm"]["wall_s"] / mm["reader_warm"]["wall_s"]
+        )
+        summary["ratios"]["monitor_feeds_cold_over_reader_cold"] = (
+            mm["feeds_cold"]["wall_s"] / mm["reader_cold"]["wall_s"]
+        )
     summary["monitor_warm_no_bytecode_s"] = statistics.median(r["wall_s"] for r in nopyc)
     fc = sides["floor_cold"] + sides["monitor_cold"]
     summary["farm_cpu_share"] = max(r["farm"]["cpu_s"] / r["farm"]["wall_s"] for r in fc)
@@ -335,7 +407,8 @@ def main_side_by_side(args: argparse.Namespace, work: Path, results: dict) -> di
     }
     summary["loadavg_max"] = max(max(r["loadavg"]) for runs in sides.values() for r in runs)
     summary["warm_polls"] = [
-        {"wall_s": r["wall_s"], "peak_rss_mb": r["peak_rss_mb"], "peak_pss_mb": r["peak_pss_mb"]} for r in warm_polls
+        {"wall_s": r["wall_s"], "peak_rss_mb": r["peak_rss_mb"], "peak_pss_mb": r["peak_pss_mb"]}
+        for r in warm_polls
     ]
     summary["inprocess_warm"] = inproc_warm.get("out", {}).get("polls", [])
     summary["inprocess_churn"] = inproc_churn.get("out", {}).get("polls", [])
@@ -353,7 +426,16 @@ def scaling(args: argparse.Namespace, work: Path) -> list[dict]:
         with FarmProcess(n, m, args.latency) as farm:
             d = work / f"scale{n}"
             d.mkdir()
-            fl = [PY, str(BENCH / "floor.py"), "--base", farm.base, "--feeds", str(n), "--state", str(d / "s.json")]
+            fl = [
+                PY,
+                str(BENCH / "floor.py"),
+                "--base",
+                farm.base,
+                "--feeds",
+                str(n),
+                "--state",
+                str(d / "s.json"),
+            ]
             floor = measure([*fl, "--mode", "cold", *args.floor_opts], farm)
             db, cfg = d / "monitor.db", d / "feeds.yaml"
             write_config(cfg, farm, fetch_articles=True, db=db)
@@ -385,7 +467,10 @@ def scaling(args: argparse.Namespace, work: Path) -> list[dict]:
 def queries(args: argparse.Namespace) -> dict:
     print(f"\n== queries on {args.query_hits:,} hits", flush=True)
     r = subprocess.run(
-        [PY, str(BENCH / "querybench.py"), "--hits", str(args.query_hits)], capture_output=True, text=True, cwd=ROOT
+        [PY, str(BENCH / "querybench.py"), "--hits", str(args.query_hits)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     if r.returncode != 0:
         print(r.stderr[-2000:], file=sys.stderr)
@@ -395,56 +480,91 @@ def queries(args: argparse.Namespace) -> dict:
 
 def report(s: dict, scale: list[dict], q: dict) -> None:
     mm = s["median"]
-    print(f"\n== results (median of {s['repeat']}): {s['feeds']} feeds × {s['entries']} entries = {s['pages']} pages")
+    print(
+        f"\n== results (median of {s['repeat']}): {s['feeds']} feeds × {s['entries']} entries = {s['pages']} pages"
+    )
     print(f"{'side':<16}{'wall s':>9}{'pages/s':>9}{'CPU s':>8}{'peak RSS MB':>13}{'peak PSS MB':>13}")
     for k, label in [
-        ("floor_cold", "floor cold"), ("monitor_cold", "monitor cold"), ("floor_warm", "floor warm"),
-        ("monitor_warm", "monitor warm"), ("feeds_cold", "monitor feeds"), ("feeds_warm", "monitor feeds w"),
-        ("reader_cold", "reader cold"), ("reader_warm", "reader warm"),
+        ("floor_cold", "floor cold"),
+        ("monitor_cold", "monitor cold"),
+        ("floor_warm", "floor warm"),
+        ("monitor_warm", "monitor warm"),
+        ("feeds_cold", "monitor feeds"),
+        ("feeds_warm", "monitor feeds w"),
+        ("reader_cold", "reader cold"),
+        ("reader_warm", "reader warm"),
     ]:
         if k not in mm:
             continue
         v = mm[k]
         pps = f"{s['pages'] / v['wall_s']:.1f}" if k in ("floor_cold", "monitor_cold") else ""
-        print(f"{label:<16}{v['wall_s']:>9.2f}{pps:>9}{v['cpu_s']:>8.1f}{v['peak_rss_mb']:>13.0f}{v['peak_pss_mb']:>13.0f}")
-    print(f"cold runs: median of {s['cold_repeat']}; CPU ms per page: floor {s['cpu_ms_per_page']['floor']:.1f}, "
-          f"monitor {s['cpu_ms_per_page']['monitor']:.1f}; the farm used at most {100 * s['farm_cpu_share']:.0f}% of one core; "
-          f"highest 1-min load average seen {s['loadavg_max']:.1f} (2 cores)")
-    print(f"monitor warm without a bytecode cache (PYTHONDONTWRITEBYTECODE=1, no .pyc): {s['monitor_warm_no_bytecode_s']:.2f}s")
+        print(
+            f"{label:<16}{v['wall_s']:>9.2f}{pps:>9}{v['cpu_s']:>8.1f}{v['peak_rss_mb']:>13.0f}{v['peak_pss_mb']:>13.0f}"
+        )
+    print(
+        f"cold runs: median of {s['cold_repeat']}; CPU ms per page: floor {s['cpu_ms_per_page']['floor']:.1f}, "
+        f"monitor {s['cpu_ms_per_page']['monitor']:.1f}; the farm used at most {100 * s['farm_cpu_share']:.0f}% of one core; "
+        f"highest 1-min load average seen {s['loadavg_max']:.1f} (2 cores)"
+    )
+    print(
+        f"monitor warm without a bytecode cache (PYTHONDONTWRITEBYTECODE=1, no .pyc): {s['monitor_warm_no_bytecode_s']:.2f}s"
+    )
     if s["reader"] != "measured":
         print(f"reader: {s['reader']}")
     r = s["ratios"]
     print("\nratios against the targets:")
-    print(f"  monitor cold throughput / floor      {r['monitor_cold_throughput_over_floor']:.2f}   (target ≥ 0.85)")
-    print(f"  monitor warm time / floor warm       {r['monitor_warm_time_over_floor_warm']:.2f}   (target ≤ 1.3)")
+    print(
+        f"  monitor cold throughput / floor      {r['monitor_cold_throughput_over_floor']:.2f}   (target ≥ 0.85)"
+    )
+    print(
+        f"  monitor warm time / floor warm       {r['monitor_warm_time_over_floor_warm']:.2f}   (target ≤ 1.3)"
+    )
     if "monitor_feeds_warm_over_reader_warm" in r:
-        print(f"  monitor warm (feeds only) / reader   {r['monitor_feeds_warm_over_reader_warm']:.2f}   (target < 1)")
+        print(
+            f"  monitor warm (feeds only) / reader   {r['monitor_feeds_warm_over_reader_warm']:.2f}   (target < 1)"
+        )
         print(f"  monitor warm (full) / reader warm    {r['monitor_warm_over_reader_warm']:.2f}")
         print(f"  monitor cold (feeds only) / reader   {r['monitor_feeds_cold_over_reader_cold']:.2f}")
-    print(f"  monitor cold peak RSS                {mm['monitor_cold']['peak_rss_mb']:.0f} MB (PSS {mm['monitor_cold']['peak_pss_mb']:.0f})   (target ≤ 300)")
-    print("\nwarm `run --once` ×%d (fresh process each): peak RSS MB %s" % (
-        len(s["warm_polls"]), ", ".join(f"{p['peak_rss_mb']:.0f}" for p in s["warm_polls"])))
+    print(
+        f"  monitor cold peak RSS                {mm['monitor_cold']['peak_rss_mb']:.0f} MB (PSS {mm['monitor_cold']['peak_pss_mb']:.0f})   (target ≤ 300)"
+    )
+    rss = ", ".join(f"{p['peak_rss_mb']:.0f}" for p in s["warm_polls"])
+    print(f"\nwarm `run --once` ×{len(s['warm_polls'])} (fresh process each): peak RSS MB {rss}")
     for name in ("inprocess_warm", "inprocess_churn"):
         polls = s[name]
         if polls:
-            print(f"in-process Poller, {name.split('_')[1]:5s}: RSS after each poll (tree MB) "
-                  + ", ".join(f"{p['tree_rss_mb']:.0f}" for p in polls)
-                  + "; poll s " + ", ".join(f"{p['s']:.2f}" for p in polls)
-                  + "; new " + ", ".join(str(p["new"]) for p in polls))
+            print(
+                f"in-process Poller, {name.split('_')[1]:5s}: RSS after each poll (tree MB) "
+                + ", ".join(f"{p['tree_rss_mb']:.0f}" for p in polls)
+                + "; poll s "
+                + ", ".join(f"{p['s']:.2f}" for p in polls)
+                + "; new "
+                + ", ".join(str(p["new"]) for p in polls)
+            )
     if scale:
         print("\nscaling (cold):")
         for row in scale:
-            print(f"  {row['feeds']:4d} feeds, {row['pages']:5d} pages: monitor {row['monitor_cold_s']:6.1f}s = "
-                  f"{row['monitor_ms_per_feed']:5.0f} ms/feed; floor {row['floor_cold_s']:6.1f}s = "
-                  f"{row['floor_ms_per_feed']:5.0f} ms/feed; ratio {row['floor_cold_s'] / row['monitor_cold_s']:.2f}")
+            print(
+                f"  {row['feeds']:4d} feeds, {row['pages']:5d} pages: monitor {row['monitor_cold_s']:6.1f}s = "
+                f"{row['monitor_ms_per_feed']:5.0f} ms/feed; floor {row['floor_cold_s']:6.1f}s = "
+                f"{row['floor_ms_per_feed']:5.0f} ms/feed; ratio {row['floor_cold_s'] / row['monitor_cold_s']:.2f}"
+            )
     if q and "error" not in q:
-        print(f"\nqueries on {q['counts']['hits']:,} hits / {q['counts']['figures']:,} figures (median ms, target < 50):")
-        print(f"  digest: claim scan {q['claim_scan_ms']} + gather_digest_data {q['gather_digest_ms']} = "
-              f"{q['digest_total_ms']} ms ({q['digest_hits']} hits)")
+        print(
+            f"\nqueries on {q['counts']['hits']:,} hits / {q['counts']['figures']:,} figures (median ms, target < 50):"
+        )
+        print(
+            f"  digest: claim scan {q['claim_scan_ms']} + gather_digest_data {q['gather_digest_ms']} = "
+            f"{q['digest_total_ms']} ms ({q['digest_hits']} hits)"
+        )
         print(f"  figures for a topic, last 30 days: {q['figures_topic_30d_ms']} ms")
         for name, piece in q["pieces"].items():
-            print(f"    {name:<22}{piece['ms']:>8.2f} ms {piece['rows']:>7} rows  {' | '.join(piece['plan'])}")
-        print(f"  worst case, all {q['all_unclaimed_hits']:,} hits unclaimed: claim scan {q['claim_scan_all_unclaimed_ms']} ms")
+            print(
+                f"    {name:<22}{piece['ms']:>8.2f} ms {piece['rows']:>7} rows  {' | '.join(piece['plan'])}"
+            )
+        print(
+            f"  worst case, all {q['all_unclaimed_hits']:,} hits unclaimed: claim scan {q['claim_scan_all_unclaimed_ms']} ms"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -453,16 +573,38 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--feeds", type=int, default=None, help="feeds on the farm (default 200; quick 20)")
     p.add_argument("--entries", type=int, default=None, help="entries per feed (default 25; quick 10)")
     p.add_argument("--latency", type=float, default=0.05, help="seconds the farm waits before each answer")
-    p.add_argument("--repeat", type=int, default=None, help="repeats of the side-by-side runs (default 3; quick 1)")
-    p.add_argument("--cold-repeat", type=int, default=None,
-                   help="how many of the repeats include the cold full-pipeline runs (default: all 3; ~4 min each at 200 × 25)")
-    p.add_argument("--floor-opts", default="", help='extra bench/floor.py options, e.g. --floor-opts="--fast --no-metadata"')
+    p.add_argument(
+        "--repeat", type=int, default=None, help="repeats of the side-by-side runs (default 3; quick 1)"
+    )
+    p.add_argument(
+        "--cold-repeat",
+        type=int,
+        default=None,
+        help="how many of the repeats include the cold full-pipeline runs (default: all 3; ~4 min each at 200 × 25)",
+    )
+    p.add_argument(
+        "--floor-opts",
+        default="",
+        help='extra bench/floor.py options, e.g. --floor-opts="--fast --no-metadata"',
+    )
     p.add_argument("--polls", type=int, default=5, help="warm polls for the memory check")
-    p.add_argument("--scale", type=int, nargs="*", default=None, help="feed counts for the scaling runs (default 50 200 800)")
-    p.add_argument("--scale-entries", type=int, default=None, help="entries per feed in the scaling runs (default 2)")
-    p.add_argument("--query-hits", type=int, default=None, help="hits in the query database (default 1000000)")
+    p.add_argument(
+        "--scale",
+        type=int,
+        nargs="*",
+        default=None,
+        help="feed counts for the scaling runs (default 50 200 800)",
+    )
+    p.add_argument(
+        "--scale-entries", type=int, default=None, help="entries per feed in the scaling runs (default 2)"
+    )
+    p.add_argument(
+        "--query-hits", type=int, default=None, help="hits in the query database (default 1000000)"
+    )
     p.add_argument("--no-reader", action="store_true")
-    p.add_argument("--only", choices=["sides", "scale", "queries"], action="append", help="run only these parts")
+    p.add_argument(
+        "--only", choices=["sides", "scale", "queries"], action="append", help="run only these parts"
+    )
     args = p.parse_args(argv)
     q = args.quick
     args.feeds = args.feeds or (20 if q else 200)
@@ -476,8 +618,14 @@ def main(argv: list[str] | None = None) -> int:
     parts = set(args.only or ["sides", "scale", "queries"])
 
     started = datetime.now(UTC)
-    print(f"monitor bench {started:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, Python {platform.python_version()}")
-    results: dict = {"started": started.isoformat(timespec="seconds"), "cores": os.cpu_count(), "args": vars(args)}
+    print(
+        f"monitor bench {started:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    results: dict = {
+        "started": started.isoformat(timespec="seconds"),
+        "cores": os.cpu_count(),
+        "args": vars(args),
+    }
     with tempfile.TemporaryDirectory(prefix="monitor-bench-") as tmp:
         work = Path(tmp)
         s = main_side_by_side(args, work, results) if "sides" in parts else None
@@ -499,12 +647,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def report_partial(sc: list[dict], q: dict) -> None:
     for row in sc:
-        print(f"  {row['feeds']:4d} feeds: monitor {row['monitor_cold_s']:.1f}s ({row['monitor_ms_per_feed']:.0f} ms/feed) "
-              f"floor {row['floor_cold_s']:.1f}s")
+        print(
+            f"  {row['feeds']:4d} feeds: monitor {row['monitor_cold_s']:.1f}s ({row['monitor_ms_per_feed']:.0f} ms/feed) "
+            f"floor {row['floor_cold_s']:.1f}s"
+        )
     if q and "error" not in q:
         print(json.dumps({k: v for k, v in q.items() if k != "pieces"}, indent=1))
         for name, piece in q["pieces"].items():
-            print(f"    {name:<22}{piece['ms']:>8.2f} ms {piece['rows']:>7} rows  {' | '.join(piece['plan'])}")
+            print(
+                f"    {name:<22}{piece['ms']:>8.2f} ms {piece['rows']:>7} rows  {' | '.join(piece['plan'])}"
+            )
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import cache
+from itertools import repeat
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -269,19 +270,28 @@ def after_failed_attempt(
 
 
 def daily_counts(
-    stamps: Iterable[datetime], end: datetime, tz: str, days: int = CHART_DAYS
+    stamps: Iterable[datetime],
+    end: datetime,
+    tz: str,
+    days: int = CHART_DAYS,
+    *,
+    weights: Iterable[int] | None = None,
 ) -> tuple[tuple[date, int], ...]:
-    """Hits per local day for the ``days`` days ending with ``end``'s day, oldest first."""
+    """Hits per local day for the ``days`` days ending with ``end``'s day, oldest first.
+
+    ``weights`` (parallel to ``stamps``) lets a caller pass pre-grouped buckets (a time, a count) instead of
+    one stamp per hit.
+    """
     zone = ZoneInfo(tz)
     last = end.astimezone(zone).date()
     first = last - timedelta(days=days - 1)
     counts: Counter[date] = Counter()
-    for stamp in stamps:
+    for stamp, weight in zip(stamps, weights if weights is not None else repeat(1), strict=False):
         if stamp > end:
             continue
         day = stamp.astimezone(zone).date()
         if first <= day <= last:
-            counts[day] += 1
+            counts[day] += weight
     return tuple((first + timedelta(days=i), counts[first + timedelta(days=i)]) for i in range(days))
 
 

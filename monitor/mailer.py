@@ -208,16 +208,18 @@ def gather_digest_data(
             )
         )
     hits.sort(key=lambda h: h.hit_id)
-    # The chart: a lexical lower bound on the ISO text keeps the scan on the index; exact filtering
-    # (time zones, spelling) is done on parsed values by daily_counts.
+    # The chart: hits grouped in SQL into 15-minute UTC buckets (every real UTC offset is a multiple of
+    # 15 minutes, so each bucket falls in one local day), then binned into local days in Python. Grouping
+    # in SQL keeps this ~10 ms on a million hits instead of parsing every row (bench/README.md).
     floor = (end - timedelta(days=CHART_DAYS + 2)).astimezone(UTC).date().isoformat()
-    stamps = [
-        at
-        for r in store.query(
-            "SELECT matched_at FROM hits WHERE retired_at IS NULL AND matched_at >= ?", (floor,)
-        )
-        if (at := _parse(r["matched_at"])) is not None
-    ]
+    buckets = store.query(
+        "SELECT substr(matched_at, 1, 11) || substr(matched_at, 12, 3) "
+        "|| printf('%02d', CAST(substr(matched_at, 15, 2) AS INTEGER) / 15 * 15) AS bucket, COUNT(*) AS n "
+        "FROM hits WHERE matched_at >= ? AND retired_at IS NULL GROUP BY bucket",
+        (floor,),
+    )
+    parsed = [(_parse(r["bucket"]), r["n"]) for r in buckets]
+    parsed = [(at, n) for at, n in parsed if at is not None]
     failed = tuple(
         FailedFeed(**r)
         for r in store.query(
@@ -230,7 +232,7 @@ def gather_digest_data(
         period_end=end,
         hits=tuple(hits),
         figures=figures,
-        daily=daily_counts(stamps, end, cfg.digest.tz),
+        daily=daily_counts([at for at, _ in parsed], end, cfg.digest.tz, weights=[n for _, n in parsed]),
         failed_feeds=failed,
     )
 

@@ -82,7 +82,7 @@ class Poller:
         if self._executor is None:
             # forkserver: children start from a clean process, not a fork of one running threads and an event loop
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["monitor.analyze"])
+            ctx.set_forkserver_preload(["monitor.worker_preload"])
             self._executor = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=ctx,

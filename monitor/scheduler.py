@@ -8,9 +8,6 @@ import signal
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.interval import IntervalTrigger
-
 from monitor.config import Config, FeedConfig, smtp_from_env
 from monitor.pipeline import Poller, make_fetcher, utcnow
 from monitor.store import open_store
@@ -47,6 +44,10 @@ async def run_daemon(
     clock: Callable[[], datetime] = utcnow,
 ) -> int:
     """Run until SIGTERM/SIGINT; then let the in-flight writes finish and return 0."""
+    # imported here: `run --once` (and the warm-poll benchmark) never needs APScheduler
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from apscheduler.triggers.interval import IntervalTrigger
+
     store = open_store(db_path)
     store.sync_feeds(config.feeds, clock().isoformat(timespec="seconds"))
     poller = Poller(config, store, make_fetcher(config), clock=clock, workers=workers)
