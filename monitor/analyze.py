@@ -69,17 +69,14 @@ _COMPILED: dict[int, Any] = {}
 
 
 def _compiled(topics: Sequence[TopicSpec]) -> Any:
+    """The compiled topics, cached for the config's topics tuple (safe to call from several threads)."""
     key = id(topics)
-    if key not in _COMPILED:
+    entry = _COMPILED.get(key)
+    if entry is None:
+        entry = (topics, compile_topics(topics))  # keeps `topics` alive, so its id is not reused
         _COMPILED.clear()
-        _COMPILED[key] = (topics, compile_topics(topics))
-    return _COMPILED[key][1]
-
-
-def analyze_article(article: Article, topics: Sequence[TopicSpec]) -> Analysis:
-    hits = tuple(match_topics(article.title, article.text, _compiled(topics), article.language))
-    figures = tuple(find_figures(article.text, article.language, hits)) if article.text else ()
-    return Analysis(article, hits, figures)
+        _COMPILED[key] = entry
+    return entry[1]
 
 
 _WORKER_TOPICS: Sequence[TopicSpec] = ()

@@ -14,9 +14,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor import analyze
 from monitor.config import Config, FeedConfig
 from monitor.errors import FetchError, MonitorError
 from monitor.feeds import FeedParseError, canonical_url, parse_feed
@@ -24,6 +23,9 @@ from monitor.fetch import AddressGuard, Fetcher, FetchLimits, origin_of
 from monitor.schedule import is_due, next_poll_at
 from monitor.store import ProcessedEntry, Store
 from monitor.types import Entry, PollOutcome
+
+if TYPE_CHECKING:
+    from monitor import analyze
 
 __all__ = ["Poller", "make_fetcher", "utcnow"]
 
@@ -81,6 +83,8 @@ class Poller:
             return None
         if self._executor is None:
             # forkserver: children start from a clean process, not a fork of one running threads and an event loop
+            from monitor import analyze  # matching, figures: loaded only when a page is analysed
+
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["monitor.worker_preload"])
             self._executor = ProcessPoolExecutor(
@@ -246,9 +250,13 @@ class Poller:
     async def _analyze(
         self, entry: Entry, body: bytes | None, content_type: str, note: str | None, language: str | None
     ) -> analyze.Analysis:
+        from monitor import analyze  # matching, figures: loaded only when an entry is analysed
+
         executor = self.executor() if body is not None else None
         if executor is None:
-            return analyze.process_entry(
+            # In a thread, so the event loop keeps the network moving meanwhile.
+            return await asyncio.to_thread(
+                analyze.process_entry,
                 entry,
                 body,
                 self.config.topics,
