@@ -10,9 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.figures import find_figures
-
 from monitor.extract import ExtractionError, extract_page
+from monitor.figures import find_figures
 from monitor.match import compile_topics, match_topics
 from monitor.text import detect_language
 from monitor.types import Article, Entry, Figure, Hit, TopicSpec
@@ -77,6 +76,12 @@ def _compiled(topics: Sequence[TopicSpec]) -> Any:
         _COMPILED.clear()
         _COMPILED[key] = entry
     return entry[1]
+
+
+def analyze_article(article: Article, topics: Sequence[TopicSpec]) -> Analysis:
+    hits = tuple(match_topics(article.title, article.text, _compiled(topics), article.language))
+    figures = tuple(find_figures(article.text, article.language, hits)) if article.text else ()
+    return Analysis(article, hits, figures)
 
 
 _WORKER_TOPICS: Sequence[TopicSpec] = ()
