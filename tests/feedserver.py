@@ -36,6 +36,23 @@ class Route:
     handler: Callable[[BaseHTTPRequestHandler], None] | None = None  # full control
 
 
+def trickle(
+    handler: BaseHTTPRequestHandler, content_type: str = "application/rss+xml", count: int = 100
+) -> None:
+    """A server that sends one byte every half second: only a total deadline stops a client waiting."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(count))
+    handler.end_headers()
+    for _ in range(count):
+        try:
+            handler.wfile.write(b" ")
+            handler.wfile.flush()
+        except OSError:
+            return
+        time.sleep(0.5)
+
+
 class FeedServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}

@@ -10,7 +10,7 @@ import pytest
 
 from monitor.errors import BlockedAddress, FetchError, HTTPStatusError, TooLarge
 from monitor.fetch import AddressGuard, Fetcher, FetchLimits, origin_of, parse_retry_after
-from tests.feedserver import Route
+from tests.feedserver import Route, trickle
 
 
 def fetcher_for(server, **limits) -> Fetcher:
@@ -54,18 +54,6 @@ def test_gzip_bomb_stops_at_the_cap(feed_server):
 
 
 def test_trickling_server_is_cut_off_by_the_total_deadline(feed_server):
-    def trickle(handler):
-        handler.send_response(200)
-        handler.send_header("Content-Length", "1000")
-        handler.end_headers()
-        for _ in range(1000):
-            try:
-                handler.wfile.write(b"x")
-                handler.wfile.flush()
-            except OSError:
-                return
-            time.sleep(0.5)
-
     url = feed_server.add("/slow", Route(handler=trickle))
     started = time.monotonic()
     with pytest.raises(FetchError, match="deadline"):

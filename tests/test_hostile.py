@@ -14,7 +14,7 @@ from datetime import datetime
 import pytest
 
 from tests.conftest import DATA, run_monitor
-from tests.feedserver import FeedServer, Route
+from tests.feedserver import FeedServer, Route, trickle
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [
@@ -45,20 +45,6 @@ def rss(items: str, encoding: str = "utf-8", decl: bool = True) -> str:
 def item(guid: str, title: str, link: str | None = None, description: str = "text") -> str:
     link_xml = f"<link>{link}</link>" if link is not None else ""
     return f'<item><guid isPermaLink="false">{guid}</guid><title>{title}</title>{link_xml}<description>{description}</description></item>'
-
-
-def trickle(handler):
-    handler.send_response(200)
-    handler.send_header("Content-Type", "application/rss+xml")
-    handler.send_header("Content-Length", "100000")
-    handler.end_headers()
-    for _ in range(100):
-        try:
-            handler.wfile.write(b" ")
-            handler.wfile.flush()
-        except OSError:
-            return
-        time.sleep(0.5)
 
 
 def hang_after_headers(handler):
