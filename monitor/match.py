@@ -6,7 +6,9 @@ The model (docs/matching.md explains it with examples):
   dictionary forms (``monitor.text.lemmas``), so "мобілізований" matches "мобілізованих".
 * The words of a **phrase** must appear in order, in one sentence, with at most ``MAX_GAP`` other
   words between neighbours ("самовільне залишення частини" matches "самовільного залишення
-  військової частини"). Words written with a hyphen ("call-up") must be hyphenated in the text too.
+  військової частини"); numbers and number words do not count ("recruited up to 180,000
+  prisoners"). Words written with a hyphen ("call-up") must be hyphenated in the text too. A verb in
+  a phrase also matches its participles ("вручить повестку" ~ "повестка вручена").
 * A word written in **capitals** (СЗЧ, ТЦК, AWOL) is an abbreviation: it is compared as written, case
   sensitive, and also matches the head of a hyphenated or suffixed form ("СЗЧ-шників", "ТЦКшники").
 * An **exclusion** is a phrase of the same kind. One that shares a word with its topic's terms is a
@@ -17,9 +19,10 @@ The model (docs/matching.md explains it with examples):
 * Each sentence is matched in its own language (``monitor.text.detect_language``): that language's
   terms, the ``any`` terms, and English terms on Latin words everywhere.
 
-All lookups go through one dict per language from a word's dictionary form to the phrases starting
-with it, so the cost per word does not grow with the number of terms. Pure: no I/O except reading the
-packaged default topics.
+All lookups go through one dict per language from a word's dictionary form to the phrases anchored
+on it (each phrase on its rarest-looking word), so the cost per word does not grow with the number of
+terms, and a sentence without an anchor word costs one dict lookup per word. Pure: no I/O except
+reading the packaged default topics.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -80,11 +83,13 @@ class _Pattern:
     # an exclusion sharing no word with its topic's terms ("divorce") speaks for its sentence and
     # its neighbours; one that shares a word ("повестка дня") only vetoes the matches it overlaps
     context: bool = False
+    # the word the pattern is looked up by (see _anchor); the others are matched around it
+    anchor: int = 0
 
 
 @dataclass(frozen=True)
 class CompiledTopics:
-    """Topics ready for matching: per language, first-word key -> the patterns starting with it."""
+    """Topics ready for matching: per language, anchor-word key -> the patterns anchored on it."""
 
     names: tuple[str, ...]
     index: Mapping[str, Mapping[str, tuple[_Pattern, ...]]]
@@ -94,9 +99,12 @@ class CompiledTopics:
     vocabulary: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # the first three letters of every key, or the whole of shorter ones (see _token_keys)
     prefixes: frozenset[str] = frozenset()
-    _word_cache: dict[tuple[str, str | None], tuple[str | None, frozenset[str]]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    # the first four letters of every key of four letters or more (see _worth_lookup)
+    prefixes4: frozenset[str] = frozenset()
+    # uk, ru: every form of the paradigms of the vocabulary's keys (see _worth_lookup)
+    forms: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # per sentence language, word as written -> its _Entry (language, keys, quantity, anchor)
+    _word_cache: dict[str | None, dict[str, tuple]] = field(default_factory=dict, compare=False, repr=False)
 
 
 def _is_abbreviation(word: str) -> bool:
@@ -109,7 +117,54 @@ def _word_keys(word: str, lang: str, lemmatizer: str) -> frozenset[str]:
         return frozenset({_ABBR + word})
     if textmod.script_of(word) is None:  # a number: compared as written
         return frozenset({word.lower()})
-    return textmod.lemmas(word, lang, lemmatizer)
+    keys = textmod.lemmas(word, lang, lemmatizer)
+    if lang in ("uk", "ru") and lemmatizer in ("auto", "pymorphy"):
+        keys = keys | frozenset(p for k in keys for p in _participles(k, lang))
+    return keys
+
+
+@functools.lru_cache(maxsize=4096)
+def _participles(lemma: str, lang: str) -> frozenset[str]:
+    """The participles of the verb ``lemma``, as the dictionary forms the text's words reduce to.
+
+    Participles are their own lemma (``monitor.text.lemmas``: *мобилизованных* -> мобилизованный), so
+    that the participle can be a term alone while the bare verb is not. Inside a phrase the verb stands
+    for its participles too: "вручить повестку" matches *врученная повестка*, *повестка вручена*;
+    the exclusion "мобілізувати кошти" vetoes *мобілізовані кошти*. Compile time only.
+    """
+    analyzer = textmod.morph_analyzer(lang)
+    out: set[str] = set()
+    if lang == "ru":
+        for parse in analyzer.parse(lemma):  # type: ignore[attr-defined]
+            if parse.tag.POS != "INFN" or parse.normal_form != lemma:
+                continue
+            for form in parse.lexeme:
+                tag = form.tag
+                if tag.POS == "PRTF" and "sing" in tag and "masc" in tag and "nomn" in tag:
+                    out.add(form.word.replace("ё", "е"))
+        return frozenset(out)
+    # The Ukrainian dictionary lists participles as adjectives, not in the verb's paradigm: build the
+    # regular candidates (-увати -> -ований, -ити -> -ений, -ати -> -аний, -нути -> -нутий) and keep
+    # the ones the dictionary knows as a participle.
+    if not lemma.endswith("ти"):
+        return frozenset()
+    candidates = {lemma[:-2] + "тий"}
+    if lemma.endswith(("увати", "ювати")):
+        stem = lemma[:-5]
+        candidates |= {stem + "ований", stem + "йований", stem + "ьований"}
+    if lemma.endswith(("ити", "іти", "їти")):
+        candidates |= {lemma[:-3] + "ений", lemma[:-3] + "єний"}
+    if lemma.endswith(("ати", "яти")):
+        candidates.add(lemma[:-2] + "ний")
+    for cand in candidates:
+        spelled = cand.replace("’", "'")  # the dictionary's apostrophe
+        if not analyzer.word_is_known(spelled):  # type: ignore[attr-defined]
+            continue
+        for parse in analyzer.parse(spelled):  # type: ignore[attr-defined]
+            tag = parse.tag
+            if parse.normal_form == spelled and tag.POS == "ADJF" and ("pssv" in tag or "actv" in tag):
+                out.add(cand)
+    return frozenset(out)
 
 
 def _compile_phrase(phrase: str, lang: str, lemmatizer: str) -> tuple[_Word, ...]:
@@ -123,8 +178,17 @@ def _compile_phrase(phrase: str, lang: str, lemmatizer: str) -> tuple[_Word, ...
     return tuple(words)
 
 
+def _anchor(words: tuple[_Word, ...]) -> int:
+    """The word a phrase is looked up by: the one whose shortest key is longest (the first such).
+
+    Long words are rare words: "be mobilized" is found from *mobilized*, not from every *is* and
+    *was*, so most sentences hold no anchor at all and are never split into positioned tokens.
+    """
+    return max(range(len(words)), key=lambda i: (min(len(k.lstrip(_ABBR)) for k in words[i].keys), -i))
+
+
 def _add(table: dict[str, list[_Pattern]], pattern: _Pattern) -> None:
-    for k in pattern.words[0].keys:
+    for k in pattern.words[pattern.anchor].keys:
         table.setdefault(k, []).append(pattern)
 
 
@@ -151,17 +215,60 @@ def compile_topics(topics: Sequence[TopicSpec], *, lemmatizer: str = "auto") -> 
                             exclusions.append((phrase, words, lang))
                             continue
                         term_keys.update(k for w in words for k in w.keys)
-                        _add(index[lang], _Pattern(t, phrase, words, exclusion=False))
+                        _add(index[lang], _Pattern(t, phrase, words, False, anchor=_anchor(words)))
         for phrase, words, lang in exclusions:
             context = not any(w.keys & term_keys for w in words)
-            _add(index[lang], _Pattern(t, phrase, words, exclusion=True, context=context))
+            _add(index[lang], _Pattern(t, phrase, words, True, context, _anchor(words)))
     frozen = {lang: {k: tuple(v) for k, v in table.items()} for lang, table in index.items()}
     vocabulary = {
         lang: frozenset(k for patterns in table.values() for p in patterns for w in p.words for k in w.keys)
         for lang, table in index.items()
     }
     prefixes = frozenset(k.lstrip(_ABBR)[:3].lower() for keys in vocabulary.values() for k in keys)
-    return CompiledTopics(tuple(spec.name for spec in topics), frozen, lemmatizer, vocabulary, prefixes)
+    forms = {}
+    if lemmatizer == "auto":
+        forms = {lang: _paradigm_forms(vocabulary[lang], lang) for lang in ("uk", "ru")}
+    prefixes4 = frozenset(k[:4] for keys in vocabulary.values() for k in keys if len(k) >= 4)
+    return CompiledTopics(
+        tuple(spec.name for spec in topics), frozen, lemmatizer, vocabulary, prefixes, prefixes4, forms
+    )
+
+
+def _paradigm_forms(keys: Iterable[str], lang: str) -> frozenset[str]:
+    """Every form (lower case, normalised) of every pymorphy3 paradigm that holds one of ``keys``.
+
+    A word the dictionary knows reduces to a key only if it is a form of a paradigm the key belongs
+    to, so a known word outside this set needs no lookup (_worth_lookup). ~0.1 s per language.
+    """
+    analyzer = textmod.morph_analyzer(lang)
+    out: set[str] = set()
+    for key in keys:
+        if key.startswith(_ABBR) or textmod.script_of(key) != "cyrillic":
+            continue
+        spelled = key.replace("’", "'") if lang == "uk" else key  # the dictionary's apostrophe
+        for parse in analyzer.parse(spelled):  # type: ignore[attr-defined]
+            out.update(textmod.normalize(form.word.lower()) for form in parse.lexeme)
+    return frozenset(out)
+
+
+@functools.lru_cache(maxsize=1)
+def _english_dictionary() -> Callable[[str], str | None] | None:
+    """A lookup in simplemma's English form -> lemma table (its own cached copy), or None."""
+    try:
+        from simplemma.strategies import DEFAULT_DICTIONARY_FACTORY
+
+        table = DEFAULT_DICTIONARY_FACTORY.get_dictionary("en")
+    except Exception:  # noqa: BLE001 - another simplemma version: fall back to the prefix test
+        return None
+    raw = getattr(table, "_dict", None)  # bytes -> bytes underneath: skip two wrapper calls
+    if isinstance(raw, dict):
+
+        def lookup(word: str) -> str | None:
+            value = raw.get(word.encode())
+            return value.decode() if value is not None else None
+
+        return lookup
+    return table.get
 
 
 def _spec_key(spec: TopicSpec) -> tuple:
@@ -212,17 +319,64 @@ def _may_match(word: str, prefixes: frozenset[str]) -> bool:
     return low in prefixes or low[:2] in prefixes
 
 
+@functools.lru_cache(maxsize=65536)
+def _is_known(word: str, lang: str) -> bool:
+    """``text.is_known``, remembered: _worth_lookup and the other-language check both ask."""
+    return textmod.is_known(word, lang)
+
+
+def _worth_lookup(word: str, lang: str, compiled: CompiledTopics) -> bool:
+    """Whether ``word`` (in ``lang``) may reduce to a vocabulary key, decided without the lemmatizer.
+
+    A lemmatizer call is the cost of the first pass over new text (pymorphy3 ~70 µs, simplemma ~10 µs
+    a word); nearly all words have no key. Exact for words the dictionaries know:
+    - uk, ru: a known word has a key only if it is a form of a key's paradigm (``compiled.forms``);
+      the dictionary check costs ~10 µs;
+    - en: simplemma's table gives the lemma of a known word in one dict lookup.
+    A word the dictionary does not know (guessed by analogy: *ухилянтів*, *evaders*) is looked up when
+    its first three letters begin some key ("being" -> be: or its first two letters are a whole key).
+    With another lemmatizer than "auto" (measurements only) the prefix test alone decides for words
+    longer than four letters; irregular forms whose start differs are short ("were", "men").
+    """
+    low = word.lower().replace("ё", "е")
+    prefixes = compiled.prefixes
+    if compiled.lemmatizer != "auto":
+        return len(low) <= 4 or _may_match(low, prefixes)
+    if lang == "en":
+        if "’" in low:
+            low = low.split("’", 1)[0]
+        lookup = _english_dictionary()
+        if lookup is None:
+            return len(low) <= 4 or _may_match(low, prefixes)
+        lemma = lookup(low)
+        vocabulary = compiled.vocabulary["en"]
+        if lemma is None:
+            # Unknown to simplemma: it returns the word itself, or a suffix rule's output that keeps
+            # all but the last letters ("busifications" -> busification): the first four stay.
+            if len(low) <= 4:
+                return low in vocabulary or low[:-1] in vocabulary
+            return low[:4] in compiled.prefixes4
+        lemma = lemma.lower()
+        # text._simplemma also tries the word without a plural -s when the lemma is the word itself
+        plural = lemma == low and len(low) > 3 and low.endswith("s") and not low.endswith("ss")
+        return lemma in vocabulary or low in vocabulary or (plural and low[:-1] in vocabulary)
+    forms = compiled.forms.get(lang)
+    if forms is None:
+        return len(low) <= 4 or _may_match(low, prefixes)
+    if low in forms:
+        return True
+    if len(low) > 4 and not _may_match(low, prefixes):
+        return False
+    return not _is_known(low, lang)
+
+
 def _token_keys(
-    word: str, lang: str | None, lemmatizer: str, prefixes: frozenset[str] | None = None
+    word: str, lang: str | None, compiled: CompiledTopics | None = None
 ) -> tuple[str | None, frozenset[str]]:
     """The word's language and keys (dictionary forms, plus the abbreviation key for capitals).
 
-    With ``prefixes``, a word longer than four letters is not looked up at all unless its first three
-    letters begin some vocabulary key or its first two letters are a whole key ("being" -> be):
-    inflection keeps the start of a word, and the irregular forms that do not are short ("were",
-    "men"). A new word costs pymorphy3 ~0.2 ms; this cuts the first pass over new text by a third
-    (bench/match_cost.py). The default topics hold no suppletive pairs like люди/человек; a topic that
-    needs one must write the irregular form out as its own term.
+    With ``compiled``, a word that cannot reduce to any key of its vocabulary is not looked up at all
+    (``_worth_lookup``) and gets no lemma keys.
     """
     word = textmod.fold_confusables(word)
     script = textmod.script_of(word)
@@ -236,10 +390,10 @@ def _token_keys(
         lang = "uk"
     elif lang not in ("uk", "ru"):
         lang = "ru"
-    if prefixes is not None and len(word) > 4 and not _may_match(word, prefixes):
+    if compiled is not None and not _worth_lookup(word, lang, compiled):
         keys: frozenset[str] = frozenset()
     else:
-        keys = textmod.lemmas(word, lang, lemmatizer)
+        keys = textmod.lemmas(word, lang, compiled.lemmatizer if compiled is not None else "auto")
     # Abbreviations: the whole word in capitals, or capitals followed by a lower-case suffix
     # ("ТЦКшники", "AWOLs"); a hyphenated suffix is a separate word anyway.
     head = 0
@@ -252,62 +406,128 @@ def _token_keys(
 
 _WORD_CACHE_MAX = 200_000
 
-# A token: (start, end, language, keys); language None for numbers, keys cut to the vocabulary.
-_Token = tuple[int, int, "str | None", frozenset[str]]
+# A word's cache entry: (language, keys, quantity, anchor); language None for numbers, keys cut to the
+# vocabulary; quantity is True for numbers and number words (see _step); anchor: some phrase is looked
+# up by one of its keys (see _anchor).
+_Entry = tuple["str | None", frozenset[str], bool, bool]
+# A token: (start, end) + its word's entry.
+_Token = tuple[int, int, "str | None", frozenset[str], bool, bool]
+
+# Numbers and the words that scale them do not count as words between the words of a phrase: "вербує
+# близько 30 тисяч контрактників", "recruited up to 180,000 prisoners". At most MAX_QUANTITY_WORDS of
+# them are skipped per gap, so the window stays bounded.
+MAX_QUANTITY_WORDS = 3
+_QUANTITY_PREFIXES = (
+    "тис", "тыс", "млн", "млрд", "мільйон", "мільярд", "миллион", "миллиард", "сотн", "сотен", "десят",
+    "thousand", "million", "billion", "hundred", "dozen",
+)  # fmt: skip
 
 
-def _tokens(text: str, start: int, end: int, lang: str | None, compiled: CompiledTopics) -> list[_Token]:
-    cache = compiled._word_cache
+def _is_quantity(word: str) -> bool:
+    return word[:1].isdigit() or word.lower().startswith(_QUANTITY_PREFIXES)
+
+
+def _new_entry(word: str, lang: str | None, compiled: CompiledTopics) -> _Entry:
+    """The cache entry for a word not seen before in a sentence of language ``lang``."""
     vocabulary = compiled.vocabulary
-    out = []
-    for s, e in textmod.word_spans(text[start:end]):
-        word = text[start + s : start + e]
-        entry = cache.get((word, lang))
+    tok_lang, keys = _token_keys(word, lang, compiled)
+    if tok_lang is not None:  # numbers (no language) keep their one key, compared as written
+        keys &= vocabulary[tok_lang]
+    if (
+        not keys
+        and tok_lang in ("uk", "ru")
+        and (len(word) <= 4 or _may_match(word, compiled.prefixes))
+        and not _is_known(word.lower().replace("ё", "е"), tok_lang)
+    ):
+        # A word the sentence's language does not know, with no letter that tells: perhaps
+        # the other language ("Мобилизация" quoted inside a Ukrainian sentence).
+        other = "ru" if tok_lang == "uk" else "uk"
+        other_lang, other_keys = _token_keys(word, other, compiled)
+        other_keys &= vocabulary[other]
+        if other_lang == other and other_keys:
+            tok_lang, keys = other_lang, other_keys
+    anchors = compiled.index.get(tok_lang, {}) if tok_lang is not None else {}
+    return tok_lang, keys, _is_quantity(word), any(k in anchors for k in keys)
+
+
+def _tokens(
+    text: str, start: int, end: int, lang: str | None, compiled: CompiledTopics
+) -> tuple[list[_Token], list[int]]:
+    """The sentence's tokens, and the indices of those that may anchor a phrase.
+
+    The hot loop of matching. First the words alone (one C-level ``findall`` and one dict lookup per
+    word once the cache is warm); only a sentence holding an anchor word (a minority) is scanned again
+    for positions. A sentence without one returns no tokens.
+    """
+    cache = compiled._word_cache.get(lang)
+    if cache is None:
+        cache = compiled._word_cache[lang] = {}
+    get = cache.get
+    entries = []
+    anchored = False
+    for word in textmod.WORD_PATTERN.findall(text, start, end):
+        entry = get(word)
         if entry is None:
-            prefixes = compiled.prefixes
-            tok_lang, keys = _token_keys(word, lang, compiled.lemmatizer, prefixes)
-            if tok_lang is not None:  # numbers (no language) keep their one key, compared as written
-                keys &= vocabulary[tok_lang]
-            if (
-                not keys
-                and tok_lang in ("uk", "ru")
-                and (len(word) <= 4 or _may_match(word, prefixes))
-                and not textmod.is_known(word, tok_lang)
-            ):
-                # A word the sentence's language does not know, with no letter that tells: perhaps
-                # the other language ("Мобилизация" quoted inside a Ukrainian sentence).
-                other = "ru" if tok_lang == "uk" else "uk"
-                other_lang, other_keys = _token_keys(word, other, compiled.lemmatizer, prefixes)
-                other_keys &= vocabulary[other]
-                if other_lang == other and other_keys:
-                    tok_lang, keys = other_lang, other_keys
-            entry = (tok_lang, keys)
+            entry = _new_entry(word, lang, compiled)
             if len(cache) >= _WORD_CACHE_MAX:
                 cache.clear()
-            cache[(word, lang)] = entry
-        out.append((start + s, start + e, entry[0], entry[1]))
-    return out
+            cache[word] = entry
+        anchored = anchored or entry[3]
+        entries.append(entry)
+    if not anchored:
+        return [], []
+    tokens = [
+        m.span() + entry
+        for m, entry in zip(textmod.WORD_PATTERN.finditer(text, start, end), entries, strict=True)
+    ]
+    return tokens, [i for i, entry in enumerate(entries) if entry[3]]
 
 
-def _extend(pattern: _Pattern, tokens: list[_Token], i: int, text: str) -> int | None:
-    """Index of the last token of ``pattern`` matched from token ``i``, or None."""
+def _span(pattern: _Pattern, tokens: list[_Token], i: int, text: str) -> tuple[int, int] | None:
+    """Indices of the first and last tokens of ``pattern`` with its anchor word at token ``i``, or None.
+
+    The words after the anchor are matched forwards, those before it backwards, each with the nearest
+    token that fits: at most MAX_GAP other words between neighbours (numbers and number words not
+    counted, up to MAX_QUANTITY_WORDS), and nothing but a hyphen where the term has one.
+    """
+    words = pattern.words
     j = i
-    for w_prev, w in zip(pattern.words, pattern.words[1:], strict=False):
-        if w_prev.hyphen_next:
-            k = j + 1
-            if k >= len(tokens) or tokens[k][0] != tokens[j][1] + 1 or not (w.keys & tokens[k][3]):
-                return None
-            if text[tokens[j][1]] not in "-‐‑–":
-                return None
-            j = k
-            continue
-        for k in range(j + 1, min(j + 2 + MAX_GAP, len(tokens))):
-            if w.keys & tokens[k][3]:
-                j = k
-                break
-        else:
+    for n in range(pattern.anchor + 1, len(words)):
+        j = _step(words[n].keys, words[n - 1].hyphen_next, tokens, j, 1, text)
+        if j < 0:
             return None
-    return j
+    last = j
+    j = i
+    for n in range(pattern.anchor - 1, -1, -1):
+        j = _step(words[n].keys, words[n].hyphen_next, tokens, j, -1, text)
+        if j < 0:
+            return None
+    return j, last
+
+
+def _step(keys: frozenset[str], hyphen: bool, tokens: list[_Token], j: int, step: int, text: str) -> int:
+    """The nearest token from ``j`` in direction ``step`` (+1/-1) that carries one of ``keys``; -1."""
+    if hyphen:  # the two words are joined by a hyphen and nothing else
+        k = j + step
+        if not 0 <= k < len(tokens) or not (keys & tokens[k][3]):
+            return -1
+        left, right = (tokens[j], tokens[k]) if step > 0 else (tokens[k], tokens[j])
+        if right[0] != left[1] + 1 or text[left[1]] not in "-‐‑–":
+            return -1
+        return k
+    gap = quantities = 0
+    k = j + step
+    while 0 <= k < len(tokens):
+        if keys & tokens[k][3]:
+            return k
+        if tokens[k][4] and quantities < MAX_QUANTITY_WORDS:
+            quantities += 1
+        else:
+            gap += 1
+            if gap > MAX_GAP:
+                return -1
+        k += step
+    return -1
 
 
 def _find(
@@ -322,20 +542,19 @@ def _find(
         sentence = text[s:e]
         # Only Cyrillic words need the sentence's language (Latin ones are English, numbers none).
         lang = _sentence_language(sentence, doc_lang) if _CYRILLIC.search(sentence) else doc_lang
-        tokens = _tokens(text, s, e, lang, compiled)
-        for i, (start, _end, tok_lang, keys) in enumerate(tokens):
-            if tok_lang is None or not keys:
-                continue
-            table = compiled.index.get(tok_lang, {})
+        tokens, keyed = _tokens(text, s, e, lang, compiled)
+        for i in keyed:
+            _start, _end, tok_lang, keys, _qty, _anchor_word = tokens[i]
+            table = compiled.index.get(tok_lang, {})  # type: ignore[arg-type]
             seen: set[int] = set()
             for key in keys:
                 for pattern in table.get(key, ()):
                     if id(pattern) in seen:
                         continue
                     seen.add(id(pattern))
-                    j = _extend(pattern, tokens, i, text)
-                    if j is not None:
-                        found.append(_Found(pattern, start, tokens[j][1], sent_no))
+                    span = _span(pattern, tokens, i, text)
+                    if span is not None:
+                        found.append(_Found(pattern, tokens[span[0]][0], tokens[span[1]][1], sent_no))
 
 
 def _apply_exclusions(found: list[_Found]) -> list[_Found]:
@@ -381,7 +600,7 @@ def _apply_exclusions(found: list[_Found]) -> list[_Found]:
         for f in group
         if id(f) not in vetoed
     ]
-    # One occurrence per span and term (a phrase found from two readings of its first word).
+    # One occurrence per span and term (a phrase found from two readings of its anchor word).
     unique = {(f.pattern.topic, f.pattern.term, f.start, f.end): f for f in kept}
     return sorted(unique.values(), key=lambda f: (f.start, f.end))
 

@@ -118,6 +118,92 @@ CASES = [
     ("en", "A spouse may seek a divorce on the grounds of desertion.", set()),
 ]
 
+# Rule classes added after the first round of whole-article checks; each with its own wording, in
+# every language where the class exists.
+CASES_2 = [
+    # --- a multi-word exclusion matches every inflection of each of its words
+    ("uk", "Сесія почалася з того, що депутати затвердили повістку денну.", set()),
+    ("uk", "До повістки денної засідання внесли сім питань.", set()),
+    ("uk", "Питання про ремонт доріг вилучили з повісток денних.", set()),
+    ("ru", "Из повестки дня исключили вопрос о тарифах.", set()),
+    ("ru", "Депутаты спорили о повестках дня всю неделю.", set()),
+    ("en", "The ministry mobilised funds for the victims of the floods.", set()),
+    # --- a verb in a phrase also matches its participles (the participle is its own lemma)
+    ("ru", "Повестка была вручена ему под роспись.", {C}),
+    ("ru", "Врученные повестки вернули в военный комиссариат.", {C}),
+    ("ru", "Гражданин, самовольно покинувший расположение, задержан.", {D}),
+    ("ru", "Полицейские нашли сбежавшего из части солдата.", {D}),
+    ("uk", "Мобілізовані кошти громада спрямує на ремонт лікарні.", set()),
+    ("uk", "Мобілізовані ресурси області допомогли пережити зиму.", set()),
+    # --- numbers and number words do not count as words between the words of a phrase
+    ("en", "Russia recruited up to 180,000 prisoners into the army.", {C}),
+    ("uk", "Кремль щомісяця вербує до 30 тисяч контрактників.", {C}),
+    ("ru", "Минобороны завербовало более 100 тысяч заключенных.", {C}),
+    # --- recruitment of convicts and prisoners
+    ("en", "Some 170,000 convicted criminals have been recruited to fight, officials say.", {C}),
+    ("en", "Thousands of inmates signed up to fight in exchange for a pardon.", {C}),
+    ("en", "The ministry is enlisting prisoners from penal colonies.", {C}),
+    ("en", "Recruiters visited penal colonies to recruit convicts for Storm Z.", {C}),
+    ("uk", "Росія завербувала в колоніях тисячі ув’язнених.", {C}),
+    ("uk", "Засуджених, звільнених умовно-достроково для проходження служби, відправили на навчання.", {C}),
+    ("uk", "Він подав заяву на УДЗ для проходження військової служби.", {C}),
+    ("uk", "Бійці підрозділу «Шторм-Z» відмовилися йти в атаку.", {C}),
+    # Ukrainian words with an apostrophe are read with the dictionary's spelling of it (’ vs ')
+    ("uk", "В’язні колонії поїхали на фронт ще навесні.", {C}),
+    ("uk", "Військовозобов’язаним нагадали про облік.", {C}),
+    ("ru", "Вербовка зеков в колониях Свердловской области продолжается.", {C}),
+    ("ru", "Около 40 тысяч осужденных набрала ЧВК.", {C}),
+    # ...and what is not
+    ("en", "Teenagers are recruited by criminal gangs to sell drugs.", set()),
+    ("en", "Prisoners signed up for a distance-learning course.", set()),
+    ("uk", "Засуджених після звільнення працевлаштовують на заводі.", set()),
+    ("ru", "Вербовщики заманивали мигрантов на стройки.", set()),
+    ("en", "Several inmates were recruited by a drug cartel while in jail.", set()),
+    ("en", "The government launched a prison officer recruitment campaign.", set()),
+    ("uk", "Слідчі викрили вербування ув’язнених до терористичних угруповань.", set()),
+    ("ru", "Заключенных вербовали в экстремистскую ячейку прямо в колонии.", set()),
+    # --- contract soldiers: their recruitment (not the procurement contract)
+    ("en", "Regions raised the bonus for contract soldiers again.", {C}),
+    ("uk", "Набір контрактників у Росії сповільнився.", {C}),
+    ("ru", "Выплаты контрактникам в регионах выросли вдвое.", {C}),
+    ("en", "The firm signed a contract with the Defence Ministry to supply drones.", set()),
+    ("uk", "Завод уклав контракт із Міноборони на постачання бронежилетів.", set()),
+    ("ru", "Завод заключил контракт с Минобороны на поставку касок.", set()),
+    ("en", "A contract soldier was sentenced for deserting his post.", {D}),
+    # --- other constructions of the guide
+    ("en", "Officers handed out draft notices at the market.", {C}),
+    ("en", "He was granted an exemption from military service.", {C}),
+    ("en", "Soldiers fled their unit near Pokrovsk.", {D}),
+    ("en", "Two marines left their positions without permission.", {D}),
+    ("en", "Residents fled as the army approached the town.", set()),
+    ("uk", "Чоловіка мобілізували навесні.", {C}),
+    ("uk", "Він мобілізував волонтерів на прибирання парку.", set()),
+    ("uk", "Чоловіка бусифікували просто біля магазину.", {C}),
+    ("uk", "Уряд продовжив бронювання працівників енергетики.", {C}),
+    ("uk", "Він отримав відстрочку від служби як студент.", {C}),
+    ("uk", "Працівники РТЦК та СП перевіряли документи.", {C}),
+    ("uk", "Військовий комісар області подав у відставку.", {C}),
+    ("uk", "Двоє бійців самовільно покинули позиції.", {D}),
+    ("uk", "Він утік з армії через місяць.", {D}),
+    ("uk", "Бронювання номерів у готелях подорожчало.", set()),
+    ("uk", "Банк надав відстрочку платежу за кредитом.", set()),
+    ("ru", "Военком района пообещал проверить жалобу.", {C}),
+    ("ru", "Студентов не будут призывать в армию до окончания учебы.", {C}),
+    ("ru", "Мужчин мобилизовали осенью 2022 года.", {C}),
+    ("ru", "Они мобилизовали волонтеров на уборку парка.", set()),
+    ("ru", "Солдат сбежал с фронта и спрятался у родственников.", {D}),
+    ("ru", "Трое военных самовольно оставили позиции.", {D}),
+    ("ru", "Повестки военкомата приходят теперь через портал.", {C}),
+    ("ru", "Водителю пришла повестка из суда по делу о ДТП.", set()),
+    ("uk", "Свідкові прийшла повістка з суду.", set()),
+    ("uk", "Громадяни призивного віку мають оновити дані.", {C}),
+    ("uk", "Вона кинула на нього призивний погляд.", set()),
+    ("uk", "Навідник залишив військову частину без дозволу командира.", {D}),
+    ("ru", "Сержант покинул часть без разрешения и уехал домой.", {D}),
+    ("ru", "Более тысячи добровольцев подписали контракт на участие в СВО.", {C}),
+    ("en", "Their head coach admitted the winger had gone AWOL again.", set()),
+]
+
 
 # Inflected forms (cases, numbers, tenses, participles) of terms written once in dictionary form.
 INFLECTIONS = {
@@ -145,7 +231,9 @@ def test_inflected_forms_match(language: str, word: str, topics: CompiledTopics)
     assert names(FRAMES[language].format(word), topics, language)
 
 
-@pytest.mark.parametrize(("language", "text", "expected"), CASES, ids=[c[1][:40] for c in CASES])
+@pytest.mark.parametrize(
+    ("language", "text", "expected"), CASES + CASES_2, ids=[c[1][:40] for c in CASES + CASES_2]
+)
 def test_cases(language: str, text: str, expected: set[str], topics: CompiledTopics) -> None:
     assert names(text, topics, language) == expected
 
@@ -183,9 +271,26 @@ def test_abbreviations_are_case_sensitive_and_match_suffixed_forms(topics: Compi
 def test_phrase_words_must_stay_in_order_and_close(topics: CompiledTopics) -> None:
     assert names("Самовільне залишення частини карається законом.", topics, "uk") == {D}
     # in order but too far apart: three words between "залишення" and "частини"
-    assert names("Самовільне залишення позицій однієї сусідньої бойової частини.", topics, "uk") == set()
+    assert names("Самовільне залишення будинку однієї сусідньої бойової частини.", topics, "uk") == set()
     # out of order
     assert names("Частина залишення самовільне.", topics, "uk") == set()
+
+
+def test_numbers_between_phrase_words_are_bounded(topics: CompiledTopics) -> None:
+    # up to three numbers / number words are skipped on top of the two other words...
+    assert names("Officials recruited some 12 thousand prisoners.", topics, "en") == {C}
+    assert names("Вони завербували понад 3 тисячі ув’язнених.", topics, "uk") == {C}
+    # ...more count as words between
+    assert names("Officials recruited 1 2 3 4 5 6 prisoners.", topics, "en") == set()
+
+
+def test_phrases_are_found_from_their_rarest_word(topics: CompiledTopics) -> None:
+    # "be mobilized" is looked up from "mobilized" and matched backwards to "were" / "been"
+    [hit] = match_topics(None, "Thousands of men were quickly mobilized in the autumn.", topics, "en")
+    assert hit.keywords == ("were quickly mobilized",)
+    # a hyphen before the anchor is checked backwards too
+    assert names("He received a call-up notice.", topics, "en") == {C}
+    assert names("They called up the notice board.", topics, "en") == set()
 
 
 def test_hit_fields_offsets_and_snippet(topics: CompiledTopics) -> None:
@@ -321,3 +426,5 @@ def test_five_megabytes_do_not_crash(topics: CompiledTopics) -> None:
     assert match_topics(None, "а" * 5_000_000, topics) == []
     assert match_topics(None, "1," * 2_000_000 + "x", topics) == []
     assert match_topics(None, "-’" * 2_000_000, topics) == []
+    # numbers between the words of a phrase: the skip per gap is bounded
+    assert match_topics(None, "recruited " + "1 " * 2_000_000 + "prisoners", topics) == []
