@@ -52,7 +52,8 @@ _LEGAL_BEFORE = re.compile(
     r"(?:\b(?:article|articles|art\.|part|parts|paragraph|paragraphs|clause|clauses|section|sections"
     r"|chapter|item|no\.|nos\.|number|bill|law|resolution|decree|order|page|pages|pp?\.|brigade|battalion"
     r"|regiment|division|corps|unit|room|flight|route|level|grade|phase|stage|tier|category|platoon|company"
-    r"|статт[іяюе]|статтею|статей|статья|статьи|статье|статьей|статью|ст\.|ст|частин[аиуіою]|частиною|ч\."
+    r"|статт[іяюе]|статтею|статтями|статтях|статтям|статей|статья|статьи|статье|статьей|статью|статьям|статьями"
+    r"|статьях|ст\.|ст|частин[аиуіою]|частиною|частинами|частинах|част[ьи]|частью|частями|частях|ч\."
     r"|пункт[уаиі]?|пунктом|п\.|пп\.|підпункт\w*|подпункт\w*|абзац\w*|розділ\w*|раздел\w*|глав[аиуіе]"
     r"|законопро[єе]кт\w*|закон[уаі]?|постанов[аиіуою]|указ[уа]?|наказ[уа]?|приказ[уа]?|сторінк\w*|страниц\w*"
     r"|стор\.|бригад[аиуіою]|батальйон\w*|батальон\w*|полк[уаі]?|дивізі[їяю]|дивизи[июя]|корпус[уа]?|рот[аиі]"
@@ -76,16 +77,28 @@ _LEGAL_PREFIXES = (
 )  # fmt: skip
 _AGE_WORDS = frozenset("aged age ages віком віку вік возрасте возраста возраст".split())
 _LEGAL_AFTER = re.compile(
-    r"\s*(?:of the (?:criminal|administrative|civil)\b|(?:КК|ККУ|КУпАП|КоАП|УК|ЦК|ГК)\b)"
+    r"\s*(?:of the (?:criminal|administrative|civil)\b|(?:КК|ККУ|КУпАП|КоАП|УК|ЦК|ГК)\b"
+    r"|(?-i:(?:Кримінальн\w+|Уголовн\w+|Кодекс\w*|Criminal Code)\b))"
 )
 _CHAIN = re.compile(r"\s*(?:,|and|or|і|й|та|и|або|или|[-–—])\s*$", _I)
+# A time unit as the counted noun, in every case form: "five years", "к пяти годам", "через семь дней",
+# "в течение 20 дней", "протягом 15 календарних днів". The number is a duration, never a figure.
 _DURATION_AFTER = re.compile(
-    r"\s*(?:(?:more|less|additional|extra|further|consecutive|straight|full|calendar)\s+)?"
+    r"\s*(?:(?:and a half|с половиной|з половиною|із половиною)\s+)?"
+    r"(?:(?:more|less|additional|extra|further|consecutive|straight|full|calendar|working|business)\s+"
+    r"|(?:календарн|робоч|рабоч|полн|повн|ціл|цел|довг|долг|останн|последн|наступн|следующ|ближч|ближайш"
+    r"|коротк|трудов|служб)\w*\s+)?"
     r"(?:days?|weeks?|months?|years?|hours?|minutes?|seconds?|decades?|centuries|nights?|times"
-    r"|дн(?:і|ів|я|ям|ями|ях)|день|діб|доб(?:и|у|ою)|сут(?:ки|ок|кам)|тижн(?:і|ів|я|ям)|тиждень"
-    r"|недел(?:и|ь|ю|я)|місяц(?:і|ів|я|ь|ями)|месяц(?:а|ев|ы|ами)?|рок(?:и|ів|у|ом)|рік|лет|год(?:а|у|ом)?"
-    r"|годин(?:и|а|у)?|час(?:а|ов)?|хвилин(?:и|а|у)?|минут(?:ы|а|у)?|секунд\w*|раз(?:а|и|ів)?|min|mins|хв|мин"
-    r"|pages?|сторін\w*|страниц\w*)\b",
+    r"|дн(?:і|ів|я|ям|ями|ях|ей|ю)|день|діб|доб(?:а|и|у|ою|ам|ами|ах)|сут(?:ки|ок|кам|ками|ках)"
+    r"|тижн(?:і|ів|я|ям|ями|ях|ю|ем)|тиждень"
+    r"|недел(?:я|и|ь|ю|е|ям|ями|ях)|місяц(?:і|ів|я|ь|ям|ями|ях|ю|ем)|месяц(?:а|ев|ы|у|ем|ам|ами|ах|е)?"
+    r"|рок(?:и|ів|у|ом|ам|ами|ах)|рік|лет|летам|год(?:а|у|ом|ам|ами|ах)?"
+    r"|годин(?:и|а|у|ам|ами|ах|ою)?|час(?:а|ов|ам|ами|ах|у|ом)?|хвилин(?:и|а|у|ам|ами|ах|ою)?"
+    r"|минут(?:ы|а|у|ам|ами|ах|ой)?|секунд\w*|десятиліт\w*|десятилет\w*"
+    r"|раз(?:а|и|ів)?|min|mins|хв|мин"
+    r"|pages?|сторін\w*|страниц\w*"
+    # fractions: "two thirds", "дві третини", "две трети", "three quarters"
+    r"|thirds|quarters|fifths|третин[иау]?|трет(?:и|ей|ям|ями)|чверт(?:і|ей)|четверт(?:и|ей))\b",
     _I,
 )
 _AGE_BEFORE = re.compile(
@@ -95,6 +108,16 @@ _AGE_BEFORE = re.compile(
 )
 # "the draft age was lowered from 27 to 25", "мобілізаційний вік знизили до 25"
 _AGE_NEAR = re.compile(r"\b(?:age|вік|віку|возраст|возраста)\b[^\d.;]{0,30}$", _I)
+# An age word earlier in the clause and a bound preposition right before the number (checked only for a
+# number 16-70 with no counted noun): "The age at which men can be mobilized was lowered from 27 to 25".
+_AGE_FAR = re.compile(
+    r"\b(?:age|ages|вік|віку|віком|возраст|возраста|возрасте)\b[^.;!?]{0,80}"
+    r"\b(?:from|to|between|and|з|із|до|від|на|с|со|от|по|і|й|и)\s+(?:\d{1,2}\s+(?:to|до|по)\s+)?$",
+    _I,
+)
+# An age band that names a scheme: "the 18-24 contracts", "контракти 18–24", "по контрактам 18–24".
+_AGE_BAND_AFTER = re.compile(r"\s+(?:contracts?|programm?e?s?|scheme)\b", _I)
+_AGE_BAND_BEFORE = re.compile(r"(?:контракт\w*|програм\w*|contracts?|programm?e?s?)\s+$", _I)
 # "Men between 25 and 60", "чоловіки від 18 до 60", "men over 60": ages, when no noun follows.
 _PEOPLE_BEFORE = re.compile(
     r"\b(?:men|women|people|citizens|those|anyone|чоловік\w*|жін\w*|громадян\w*|осіб|особи|мужчин\w*|женщин\w*"
@@ -114,6 +137,13 @@ _TIME_AFTER = re.compile(r"\s?(?:a\.m\.|p\.m\.|am\b|pm\b|o’clock|год\.|го
 _PHONE_WORDS = frozenset(
     "tel phone hotline телефон телефону телефоном телефони тел номер номеру номером номери лінії линии".split()
 )
+# "Телефон довіри ДПСУ: 1598.", "hotline 1598", "гаряча лінія … 1545": a phone word among the last few
+# words, and nothing counted after the number (it ends the clause).
+_PHONE_NEAR = frozenset(
+    """tel tel. phone phones hotline helpline телефон телефону телефоном телефони тел. тел номер номеру
+    номером гаряча гарячої гарячу гарячій горячая горячей горячую довіри доверия""".split()
+)
+_CLAUSE_END = re.compile(r"\s*(?:[.;,)»\"”!?]|$)")
 _CURRENCY_SYMBOL = "$€£₴₽"
 # One anchored pattern for everything that rules a number out from the text right after it, and one for
 # the text right before it (a single match per number instead of a dozen searches).
@@ -133,6 +163,9 @@ _UNIT_AFTER = (
 _POST_EXCLUDE = re.compile(_POST_EXCLUDE.pattern + _UNIT_AFTER, _I)
 _PRE_EXCLUDE = re.compile(r"(?:[^\W\d_]-|\d[:/.,]|\d\s?\(|\(\d{2,5}\)\s?|\d[\s-]\d{1,4}[\s-]|\+\s?)$")
 _PERCENT_AFTER = re.compile(r"\s?(%|percent\b|per cent\b|відсот\w*|процент\w*)", _I)
+_OR_MORE = re.compile(
+    r"\s*(?:or more|and more|і більше|й більше|та більше|и более|або більше|или более)\b", _I
+)
 _POST_QUALIFIER = (
     (re.compile(r"\s*(?:or more|and more|і більше|и более|або більше|или более)\b", _I), Qualifier.AT_LEAST),
     (re.compile(r"\s*(?:or so)\b", _I), Qualifier.APPROX),
@@ -191,17 +224,52 @@ _CHANGE_VERB = re.compile(
     r"\b(?:зр[оі]с\w*|збільш\w*|скорот\w*|зменш\w*|зниз\w*|впа[вл]\w*|вирос\w*|підвищ\w*|підня\w*|дійш\w*"
     r"|дос?ягл\w*|вырос\w*|вырас\w*|сократ\w*|сниз\w*|увелич\w*|уменьш\w*|упа[вл]\w*|повыс\w*|подскоч\w*"
     r"|подня\w*|достиг\w*|дошл\w*|дош[её]л|довед\w*|доведен\w*|rose|risen|rise|grew|grown|fell|fallen|dropped"
-    r"|increased|decreased|declined|climbed|jumped|reduced|raised|cut)\b[^\d]{0,40}$",
+    r"|increased|decreased|declined|climbed|jumped|reduced|raised|cut|lowered|lifted|boosted|hiked|increase"
+    r"|raise|lower|reduce|rises|grows|falls)\b[^:;!?]{0,80}$",
     _I,
 )
-_REPEATED_UNIT = re.compile(r"\s?(?:%|percent\b|per cent\b|відсотк\w*|процент\w*)", _I)
+# A unit written after both bounds: "20 percent to 30 percent", "від 5 тис. грн до 15 тис. грн".
+# Where a new clause starts: a verb of change before it does not govern the number after it ("Виплати
+# підвищили, тож тепер військові отримують до 120 тисяч": up_to).
+_CLAUSE_START = re.compile(
+    r"(?:[,—–]\s+(?:а|але|проте|однак|но|однако|тож|тому|поэтому|і|й|та|и|що|что|щоб|чтобы|де|где|коли|когда"
+    r"|як|как|який|яка|яке|які|котр\w+|котор\w+|хто|кто|якщо|если|тепер|теперь|зараз|сейчас|while|but|and|so"
+    r"|which|who|where|when|now|while|whereas)\b)",
+    _I,
+)
+
+
+def _change_before(pre: str, lang: str | None = None) -> bool:
+    """A verb of change governs the number: in the same clause, at most 80 characters before it. With ``lang``
+    (uk/ru), another finite verb in between takes over ("зросла на 30%, до ТЦК надійшло до 5 тисяч")."""
+    cut = 0
+    for m in _CLAUSE_START.finditer(pre):
+        cut = m.end()
+    m = _CHANGE_VERB.search(pre, cut)
+    if m is None:
+        return False
+    if lang in ("uk", "ru"):
+        between = _SPEECH_WORD.findall(m.group())[1:]
+        if any(len(w) > 2 and "VERB" in _parse(lang, w.lower())[0].tag for w in between):
+            return False
+    return True
+
+
+_REPEATED_UNIT = re.compile(
+    r"\s?(?:%|percent\b|per cent\b|відсотк\w*|процент\w*|грн\b\.?|гривень\b|гривні\b|руб\b\.?|рублей\b|рублів\b"
+    r"|доларів\b|долларов\b|дол\.|dollars\b|euros?\b|євро\b|евро\b|hryvnias?\b|r[ou]+bles\b|[$€£₴₽])",
+    _I,
+)
+# A currency sign or code before the high bound: "between $5,000 and $15,000", "від ₴5 000 до ₴15 000".
+_CURRENCY_TAIL = re.compile(r"\s*(?:[$€£₴₽]|(?:UAH|USD|EUR|RUB|GBP)\s?)$")
 _RANGE_START = re.compile(r"\b(?:between|from|від|од|від|з|із|зі|от|с|со|між|между)\s*$", _I)
 
 _VAGUE = re.compile(
-    r"\b(?:(?:several|a few|a couple of|many|some)\s+(?:thousand|hundred|dozen|million)"
+    r"\b(?:(?:several|a few|a couple of|many|some)\s+(?:thousand|hundred|dozen|million)(?:\s+(?:thousand|million))?"
     r"|(?:tens|hundreds)\s+of\s+(?:thousands|millions)|thousands|hundreds|dozens|millions|tens(?=\s+of\b)"
     r"|(?:кілька|декілька|кількох|декількох|багато|кількасот|несколько|нескольких|многие|многих)\s+"
     r"(?:тисяч\w*|сотень|десятків|мільйонів|тысяч\w*|сотен|десятков|миллионов)"
+    r"(?:\s+(?:тисяч\w*|тысяч\w*|мільйон\w*|миллион\w*))?"
     r"|(?:десятк(?:и|ів|ам|ами|ах|ов)|сот(?:ні|ень|ням|нями|нях|ни|ен|нями)|тисяч(?:і|ами|ам|ах)"
     r"|тысяч(?:и|ами|ам|ах)|мільйон(?:и|ів)|миллион(?:ы|ов))"
     r"(?:\s+(?:тисяч\w*|тысяч\w*|мільйон\w*|миллион\w*))?"
@@ -228,7 +296,39 @@ _PRONOUNS = frozenset(
     "he she they it we his her their its він вона вони воно ми його її їх їхніми їхніх он она они оно мы его ее "
     "их".split()
 )
+_EN_WORD_AFTER = re.compile(r" ([A-Za-z][\w’'-]*)")
+_CYR_WORD_AFTER = re.compile(r"\s+([«\"]?[^\W\d_][\w’'-]*[»\"]?)")
+_LATIN = re.compile(r"[a-z]", _I)
+# A count or a percentage inside a would-be source: "Fifty-one percent say", "A further 69,000 … said".
+_NUMBER_IN_SOURCE = re.compile(r"(?<![\d.,])\d{2,3}(?![\d.,\w-])|\d{5,}|%|\bper ?cent\b|відсот|процент", _I)
+_PERSON_PRONOUNS = frozenset(
+    "he she they him her them його її їх він вона вони его ее её их он она они".split()
+)
+_PERSONAL_PRONOUNS = frozenset("he she they it we він вона вони воно ми он она они оно мы".split())
+_NOT_A_SOURCE = frozenset("a an the new latest recent further separate similar other another same".split())
+_LEADING_CONJUNCTIONS = frozenset(
+    "and but though although while so because а але проте однак и но однако хотя хоча".split()
+)
+_NOT_A_SOURCE_START = frozenset(
+    """i i’m i’ve it’s that’s there’s here’s you we’re how what why when where which if whether""".split()
+)
+_CITING = re.compile(r"\s(?:з посиланням на|со ссылкой на)\s", _I)
+_CYR_SOURCE_TAIL = re.compile(
+    r"\s+(?:(?:в|у|во|на|під час|во время|в ході|в ходе|в рамках|у рамках)\s+(?:ефір|эфир|сво[єеї]\w*|інтерв|интервью"
+    r"|брифінг|брифинг|коментар|комментар|телеграм|Telegram|Facebook|Фейсбу|соцмереж|соцсет|пресконференц"
+    r"|пресс-конференц|прес-конференц|розмов|разговор|бесід|беседе|звернен|обращени)|під час|во время).*$",
+    _I,
+)
+_EN_SOURCE_TAIL = re.compile(
+    r"\s+(?:(?:on|last|this|earlier|late)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|week"
+    r"|month|year|night|morning|evening)\b|in (?:a|an|its|his|her|their)\s|who\s|which\s|that\s).*$"
+)
+_PRONOUN = "<pronoun>"  # marks a pronoun source ("за його словами", "He estimated") until it is resolved
 _CYR_PREP_COUNTED = frozenset({"про", "о", "об", "щодо"})
+# Prepositions and conjunctions that pymorphy3 also reads as (indeclinable) nouns: "до" (the note), "с".
+_CYR_FUNCTION = frozenset(
+    "до по на з із зі с со в у во к від от за і й та и а але но або или чи що что як как для при під под".split()
+)
 _CYR_STOP = frozenset(
     "уже вже ще також тоже также лише лишь только тільки майже почти вже теж навіть даже вновь знову".split()
 )
@@ -238,6 +338,7 @@ _SPEECH_EN = (
     r"|estimates|calculated|announced|announces|added|alleged|alleges|confirmed|confirms|explained|insisted"
     r"|warned|revealed|reveals|indicated|suggested|argued|counted|disclosed|tallied|say|believe|believes"
     r"|estimate|report|claim|note|write|tell|argue|suggest|confirm|explain|warn"
+    r"|put (?:the|its|his|her|their) (?:[\w-]+ ){0,2}(?:figure|number|total|tally|count|toll|estimate)s? at"
 )
 _SPEECH_CYR = (
     r"заяв(?:ив|ила|или|ило|ляє|ляють)|повідом(?:ив|ила|или|ило|ляє|ляють|ляється)|сказа(?:в|ла|ли|но)"
@@ -249,48 +350,103 @@ _SPEECH_CYR = (
     r"|рассказа(?:л|ла|ли)|рассказывает|добави(?:л|ла|ли)|счита(?:ет|ют)|оцени(?:л|ла|ли)|оценивают"
     r"|уточни(?:л|ла|ли)|говорится|подтверди(?:л|ла|ли)|переда(?:ет|ют)|указа(?:л|ла|ли)|признал|признала"
     r"|свидетельству(?:ют|ет)"
+    r"|нагада(?:в|ла|ли|ло|ує|ують)|поясни(?:в|ла|ли|ло)|поясню(?:є|ють)|наголошу(?:є|ють)|повідомля(?:в|ла|ли|ло)"
+    r"|заявля(?:в|ла|ли|ло)|напомни(?:л|ла|ли|ло)|объясни(?:л|ла|ли|ло)|говор(?:ит|ят|ил|ила|или|ило)"
+    r"|заявля(?:л|ла|ли|ло)|сообща(?:л|ла|ли|ло)|подчеркну(?:л|ла|ли)|підкресли(?:в|ла|ли)|рассказали"
 )
 _LEAD_ATTRIBUTION = re.compile(
     r"(?:\b(?:according to|as reported by|cited by|data from)"
     r"|(?<!\w)(?:за даними|за словами|за інформацією|за оцінками|за оцінкою|за підрахунками|згідно з даними"
     r"|згідно з інформацією|як повідоми\w*|як заяви\w*|як зазначи\w*|як повідомля\w*|як пише|як пишуть"
     r"|по данным|по словам|по информации|по оценкам|по оценке|по подсчетам|согласно данным|как сообщил\w*"
-    r"|как заяви\w*|как сообщает|как пишет|как отметил\w*|з посиланням на|со ссылкой на))\s+([^,.;:()—]+?)"
+    r"|как заяви\w*|как сообщает|как пишет|как отметил\w*|з посиланням на|со ссылкой на|следует из данных"
+    r"|как рассказал\w*|как рассказывает|как уточнил\w*|как подчеркнул\w*|как пояснил\w*|як розповів\w*"
+    r"|як розповіла|як розповіли|як уточни\w*|як пояснив\w*|як пояснила|як наголоси\w*|як підкресли\w*"
+    r"|из данных|з даних|із даних|випливає з даних))\s+([^,.;:()—]+?)"
     r"(?=\s*(?:[,.;:()—]|$))",
     _I,
 )
 _VERB_FIRST_TAIL = re.compile(
-    r"[,—–]\s*[—–]?\s*(?:"
+    r"[,—–][»\"”]?\s*[—–]?\s*(?:"
     + _SPEECH_EN
     + "|"
     + _SPEECH_CYR
-    + r")\s+(?:(?:в|у|во)\s+)?([^,;:()]{2,120}?)\s*[.!?»\"”]*$",
+    + r")\s+(?:(?:в|у|во)\s+)?([^,;:()]{2,120}?)(?P<apposition>,\s*[^,;:()]{2,80})?\s*[.!?»\"”]*$",
     _I,
 )
 _SUBJECT_TAIL = re.compile(
-    r",\s*([^,;:()]{2,120}?)\s+(?:(?:has|have|had|also|further)\s+)?(?:"
+    r",\s*([^,;:()]{2,120}?)\s+(?:(?:has|have|had|also|further)\s+)?(?:show|shows|showed|"
     + _SPEECH_EN
     + "|"
     + _SPEECH_CYR
     + r")"
-    r"(?:\s+(?:in|on|at|last|this|earlier|yesterday|today|on)\b[^,;]{0,40})?\s*[.!?»\"”]*$",
+    r"(?:\s+(?:in|on|at|last|this|earlier|yesterday|today|local|state|reporters|journalists|media|news|the|a|an"
+    r"|during|after|via|parliament|lawmakers)\b[^,;]{0,40})?\s*[.!?»\"”]*$",
     _I,
 )
 _SPEECH = re.compile(r"(?<!\w)(?:" + _SPEECH_EN + "|" + _SPEECH_CYR + r")(?!\w)", _I)
+
+
+def _split_top(pattern: str) -> list[str]:
+    """Split a regex alternation at its top-level bars."""
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(pattern):
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _expand(alternative: str) -> set[str]:
+    """The words an alternative of the speech patterns matches: "заяв(?:ив|ила)" → {"заявив", "заявила"}. For
+    anything more complex ("put (?:the|its) …"), its leading literal word, which is enough for a gate."""
+    m = re.fullmatch(r"([^\W\d_]*)(?:\(\?:([^()]*)\))?", alternative)
+    if m is None:
+        return {re.match(r"[^\W\d_]*", alternative).group()}
+    stem, group = m.groups()
+    return {stem + end for end in group.split("|")} if group is not None else {stem}
+
+
+# Every form the speech patterns can match, lower-cased: a set look-up per word gates the (slow, big) speech
+# regexes, which stay the judge of what matches.
+_SPEECH_WORDS = frozenset(w for alt in _split_top(_SPEECH_EN + "|" + _SPEECH_CYR) for w in _expand(alt) if w)
+_SPEECH_WORD = re.compile(r"[^\W\d_]+")
+
+
+_SPEECH_GATE = _SPEECH_WORDS | {"show", "shows", "showed"}  # _SUBJECT_TAIL also takes "data showed"
+
+
+def _speech_words_in(text: str) -> bool:
+    return not _SPEECH_WORDS.isdisjoint(_SPEECH_WORD.findall(text.lower()))
+
+
 _LEAD_ADVERBS = re.compile(
-    r"(?:\s+(?:further|also|earlier|previously|then|later|again|had|has|have|також|также|раніше|ранее"
-    r"|нещодавно|недавно))+$",
+    r"(?:\s+(?:further|also|earlier|previously|then|later|again|had|has|have|still|now|already|також|также"
+    r"|раніше|ранее|нещодавно|недавно|тепер|теперь|вже|уже))+$",
     _I,
 )
 # Substrings one of which every attribution needs: a cheap test before the regexes above.
 _SOURCE_HINTS = (
     "accord", "reported by", "cited by", "data from", "за ", "згідно", "як ", "по ", "согласно", "как ",
-    "said", "says", "stat", "claim", "report", "told", "note", "wrote", "write", "estimat", "calculat", "announc",
+    "said", "says", "show", "stat", "claim", "report", "told", "note", "wrote", "write", "estimat", "calculat", "announc",
     "added", "alleg", "confirm", "explain", "insist", "warn", "reveal", "indicat", "suggest", "argu", "count",
     "disclos", "tall", "заяв", "повідом", "сказа", "стверджу", "пиш", "написа", "підрахува", "зазначи", "наголоси",
     "розпов", "дода", "каж", "вважа", "оцін", "уточни", "підтверди", "йдеться", "ідеться", "зауважи", "сообщ",
     "утвержда", "подсчита", "свідч", "свидетельств", "отмети", "рассказ", "добави", "счита", "оцени", "говорится", "переда", "указа", "призна",
+    "say", "believe", "put ", "нагада", "поясн", "наголош", "напомни", "объясни", "говор", "подчеркну", "підкресли",
+    "даних", "данных",
 )  # fmt: skip
+# Substrings one of which _LEAD_ATTRIBUTION needs.
+_LEAD_KEYS = (
+    "accord", "reported by", "cited by", "data from", "за ", "згідно", "як ", "по ", "согласно", "как ",
+    "з посиланням", "со ссылкой", "из данных", "з даних", "із даних",
+)  # fmt: skip
+_SOURCE_HINT = re.compile("|".join(map(re.escape, _SOURCE_HINTS)))
 _INTRO = re.compile(
     r"^(?:on|in|at|last|earlier|meanwhile|however|but|and|also|yet|then|у|в|на|раніше|ранее|тим часом"
     r"|між тим|между тем|однак|однако|проте)\b|^\d|\d{4}|(?:" + _MONTHS_EN + "|" + _MONTHS_GEN + r")\W*\d",
@@ -428,6 +584,12 @@ class _Num:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+_MAX_VALUE = 10**16  # "999 999 999 трлн" is garbage, not a quantity
+
+# Case endings of cardinals written after a hyphen (ordinals end in -й, -го, -ї, -му…, and stay excluded).
+_CARDINAL_CASE = re.compile(r"-(ти|ми|ох|ьох|ех|ёх|ма|ома|тью|х)(?![^\W\d_])", _I)
+
+
 def _read_digits(s: str, lang: str) -> list[_Num]:
     out: list[_Num] = []
     for m in DIGITS.finditer(s):
@@ -436,12 +598,18 @@ def _read_digits(s: str, lang: str) -> list[_Num]:
         mult = 1
         if mm and not (end + len(mm.group()) < len(s) and s[end + len(mm.group())].isalpha()):
             word = mm.group("glued") or mm.group("word")
-            glued_money = word in ("m", "mn", "bn") and m.start() > 0 and s[m.start() - 1] in _CURRENCY_SYMBOL
-            if word not in ("m", "mn") or glued_money:
+            glued_money = (
+                word in ("m", "mn", "bn", "tn") and m.start() > 0 and s[m.start() - 1] in _CURRENCY_SYMBOL
+            )
+            if word not in ("m", "mn", "tn") or glued_money:
                 mult = multiplier_value(word)
                 end = mm.end()
+        if mult == 1 and end < len(s) and s[end] == "-":
+            case = _CARDINAL_CASE.match(s, end)
+            if case and (case.group(1) != "х" or m.group() in ("2", "3", "4")):
+                end = case.end()  # "у 46-ти випадках", "в 20-ти регионах", "2-х": a count, not an ordinal
         reading = parse_digits(m.group(), lang, mult > 1)
-        if reading is None:
+        if reading is None or reading.value * mult >= _MAX_VALUE:
             out.append(_Num(m.start(), end, None, "digits", skip=True))
             continue
         out.append(
@@ -456,6 +624,31 @@ def _read_digits(s: str, lang: str) -> list[_Num]:
                 decimal=reading.decimal,
             )
         )
+    return out
+
+
+def _join_compounds(s: str, nums: list[_Num]) -> list[_Num]:
+    """ "12 тис. 500 грн", "1 млн 200 тис. рублей": a count of thousands (millions…) and the rest, one number."""
+    out: list[_Num] = []
+    for n in nums:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.kind == n.kind == "digits"
+            and prev.mult > 1
+            and prev.value is not None
+            and n.value is not None
+            and not prev.skip
+            and not n.skip
+            and n.value < prev.mult
+            and not n.decimal
+            and s[prev.end : n.start].isspace()
+            and len(s[prev.end : n.start]) == 1
+        ):
+            prev.value += n.value
+            prev.end = n.end
+            continue
+        out.append(n)
     return out
 
 
@@ -530,7 +723,7 @@ def _read_words(s: str) -> list[_Num]:
         first = tokens[seq[0][0]]
         last = tokens[seq[-1][0]]
         num = _Num(first[0], last[1], value, "words")
-        if value == 1 and len(seq) == 1:
+        if value == 1 and len(seq) == 1 or value >= _MAX_VALUE:
             num.skip = True  # "one of", "один із": not a count
         out.append(num)
     return out
@@ -552,14 +745,32 @@ def _read_vague(s: str, taken: list[tuple[int, int]]) -> list[_Num]:
 # ------------------------------------------------------------------------------------ classification
 
 
+# A preposition between a hedge and its number: "приблизно на 70 %", "примерно в 1 700 случаях",
+# "близько у 300 випадках", "более чем в 40 регионах", "about in 300 cases".
+_HEDGE_PREPOSITIONS = frozenset("на в у во з із зі с со по к in on by at for".split())
+
+
 def _qualifier_before(s: str, start: int) -> tuple[Qualifier | None, str]:
     """The qualifier written right before ``start`` (the longest phrase wins: "no more than" > "more than")."""
-    pre = s[max(0, start - 45) : start]
+    pre = s[max(0, start - 50) : start]
+    if pre and (pre[-1] in _CURRENCY_SYMBOL or pre[-1] == " " and pre[-2:-1].isupper()):
+        sign = _CURRENCY_TAIL.search(pre)
+        if sign:
+            pre = pre[: sign.start()] + " "  # "about $5,000", "up to UAH 17,000"
     if pre and not pre[-1].isspace() and pre[-1] not in "~≈<>":
         return None, ""
-    words = _TAIL_WORDS.findall(pre.lower())[-4:]
+    words = _TAIL_WORDS.findall(pre.lower())[-5:]
     if not words or not pre.rstrip().lower().endswith(words[-1]):
         return None, ""
+    q, phrase = _qualifier_phrase(words[-4:])
+    if q is None and len(words) > 1 and words[-1] in _HEDGE_PREPOSITIONS:
+        q, phrase = _qualifier_phrase(words[-5:-1])
+        if q is not None and phrase == "до":
+            return None, ""
+    return q, phrase
+
+
+def _qualifier_phrase(words: list[str]) -> tuple[Qualifier | None, str]:
     for k in range(len(words), 0, -1):
         phrase = " ".join(words[-k:])
         q = _QUALIFIER_PHRASES.get(phrase)
@@ -601,6 +812,29 @@ def _is_year(s: str, n: _Num, lang: str) -> bool:
     )
 
 
+_YEAR_LINK = re.compile(r"\s*(?:по|до|to|through|until|till|and|і|й|та|и|[-–—])\s*", _I)
+
+
+def _year_ranges(s: str, nums: list[_Num]) -> None:
+    """A year bound makes its partner a year too: "с 2019 по 2022 год", "from 2019 to 2022", "з 2019 по 2022 рік"
+    ("по" links only years)."""
+    for a, b in zip(nums, nums[1:], strict=False):
+        if a.year == b.year or not (a.kind == b.kind == "digits"):
+            continue
+        m = _YEAR_LINK.fullmatch(s[a.end : b.start])
+        if not m:
+            continue
+        other = b if a.year else a
+        if (
+            other.mult == 1
+            and not other.grouped
+            and not other.decimal
+            and len(other.plain) == 4
+            and 1800 <= int(other.plain) <= 2100
+        ):
+            other.year = True
+
+
 def _excluded(s: str, start: int, end: int, n: _Num, context: str = "") -> bool:
     """Not a figure: ids, codes, dates, times, ages, law references, durations (guide §2, Not figures).
 
@@ -621,15 +855,25 @@ def _excluded(s: str, start: int, end: int, n: _Num, context: str = "") -> bool:
             return True
         if after == "+" and n.value in (0, 6, 12, 16, 18, 21):
             return True  # an age rating ("18+")
+        if n.value is not None and n.value < 10 and n.mult == 1 and _OR_MORE.match(post):
+            return True  # "вбивство двох і більше осіб", "three or more children": a legal criterion
         if n.value is not None and n.value <= 31 and n.mult == 1 and not n.decimal:
             if _DATE_AFTER.match(post) or _DATE_BEFORE.search(pre[-16:]):
                 return True
         tail = pre[-32:].lower().split()
-        last = tail[-1] if tail else ""
+        last = tail[-1].lstrip("([«\"“„'") if tail else ""  # "(стаття 408)", "(ч. 5 ст. 407 ККУ)"
         if (last in _LEGAL_WORDS or last.startswith(_LEGAL_PREFIXES)) and _LEGAL_BEFORE.search(pre):
             return True
         if last.rstrip(":.") in _PHONE_WORDS:
             return True
+        if (
+            n.kind == "digits"
+            and n.mult == 1
+            and not n.decimal
+            and _CLAUSE_END.match(post)
+            and any(w.strip("([«\"“„':,") in _PHONE_NEAR for w in pre.lower().split()[-6:])
+        ):
+            return True  # "Телефон довіри ДПСУ: 1598."
         if set(tail[-3:]) & _AGE_WORDS and _AGE_BEFORE.search(pre):
             return True
         if n.value is not None and n.value < 100 and ("age" in pre or "вік" in pre or "возраст" in pre):
@@ -652,18 +896,31 @@ def _units(s: str, nums: list[_Num]) -> list[tuple[_Num, _Num | None, Qualifier 
             if unit:  # "20 percent to 30 percent", "20%–30%": the unit is repeated, the link is what follows
                 word = gap[unit.end() :].strip().lower()
                 gap = word
-            pre = s[max(0, a.start - 60) : a.start]
+            sign = (
+                _CURRENCY_TAIL.search(gap) if gap[-1:] in _CURRENCY_SYMBOL or gap[-4:-1].isupper() else None
+            )
+            if sign and sign.start() > 0:  # "between $5,000 and $15,000": the sign is repeated
+                gap = gap[: sign.start()]
+                word = gap.strip().lower()
+                if unit and "%" in unit.group() or not (a.start and s[a.start - 1] in _CURRENCY_SYMBOL):
+                    word = "|"  # "up 0.05% to $1.1075": different units, no range
+            pre = s[max(0, a.start - 120) : a.start]
+            sign = (
+                _CURRENCY_TAIL.search(pre) if pre[-1:] in _CURRENCY_SYMBOL or pre[-4:-1].isupper() else None
+            )
+            if sign:
+                pre = pre[: sign.start()] + " "  # "between $5,000", "від ₴5 000", "from USD 500"
             dash = word in ("-", "–", "—", "−") and len(gap) <= 3
             if dash and gap == word and (re.match(r"-\d", s[b.end : b.end + 2]) or re.search(r"\d-$", pre)):
                 a.skip = b.skip = True  # 044-123-45-67: a code, not a range
             linked = (
                 dash
-                or (word == "to" and not _CHANGE_VERB.search(pre))
+                or (word == "to" and not _change_before(pre))
                 or (
                     word in ("and", "і", "й", "та", "и")
-                    and re.search(r"\b(?:between|між|между)\s*$", pre, _I)
+                    and re.search(r"\b(?:between|між|между)\s*$", pre[-12:], _I)
                 )
-                or (word == "до" and _RANGE_START.search(pre) and not _CHANGE_VERB.search(pre))
+                or (word == "до" and _RANGE_START.search(pre[-12:]) and not _change_before(pre))
             )
             if linked:
                 a.extra["partner"] = b  # "from 27 to 25" after "age": both ends share the exclusion
@@ -677,8 +934,16 @@ def _units(s: str, nums: list[_Num]) -> list[tuple[_Num, _Num | None, Qualifier 
                     out.append((a, b, Qualifier.RANGE))
                     i += 2
                     continue
-            if word in ("до", "to") and _RANGE_START.search(pre) and _CHANGE_VERB.search(pre):
-                # "зросла з 300 до 640": two exact figures
+            if word in ("до", "to") and _RANGE_START.search(pre[-12:]) and _change_before(pre):
+                # "зросла з 300 до 640": two exact figures; "подняли с 50 до 70 тысяч": the multiplier is shared
+                if (
+                    a.mult == 1
+                    and b.mult > 1
+                    and a.value
+                    and b.value
+                    and 0.1 <= a.value * b.mult / b.value <= 10
+                ):
+                    a.value *= b.mult
                 out.append((a, None, Qualifier.EXACT))
                 out.append((b, None, Qualifier.EXACT))
                 i += 2
@@ -688,7 +953,9 @@ def _units(s: str, nums: list[_Num]) -> list[tuple[_Num, _Num | None, Qualifier 
     return out
 
 
-def _qualifier(s: str, low: _Num, high: _Num | None, forced: Qualifier | None) -> Qualifier:
+def _qualifier(
+    s: str, low: _Num, high: _Num | None, forced: Qualifier | None, lang: str | None = None
+) -> Qualifier:
     if forced is not None:
         return forced
     if low.kind == "vague":
@@ -701,8 +968,8 @@ def _qualifier(s: str, low: _Num, high: _Num | None, forced: Qualifier | None) -
                 return pq
         return Qualifier.EXACT
     if word == "до":
-        pre = s[max(0, low.start - 70) : low.start]
-        if _CHANGE_VERB.search(pre[: pre.lower().rfind("до")]):
+        pre = s[max(0, low.start - 120) : low.start]
+        if _change_before(pre[: pre.lower().rfind("до")], lang):
             return Qualifier.EXACT
     return q
 
@@ -733,7 +1000,7 @@ def _counted(s: str, n: _Num, start: int, end: int, lang: str) -> str | None:
         return words
     prefix = s[: max(0, start)]
     low = prefix.lower()
-    m = _COUNT_OF.search(prefix) if any(w in low for w in _COUNT_OF_HINTS) else None
+    m = _COUNT_OF.search(prefix) if any(map(low.__contains__, _COUNT_OF_HINTS)) else None
     found = (m.group(1) or m.group(2)) if m else None
     if found:
         found = re.split(
@@ -751,7 +1018,7 @@ def _counted_en(post: str, vague: bool) -> str | None:
         r"^\s*(?:more\s+)?(?:of\s+(?:the\s+|their\s+|its\s+|these\s+|those\s+)?)?", " ", post, flags=_I
     )
     words: list[str] = []
-    for m in re.finditer(r" ([A-Za-z][\w’'-]*)", post):
+    for m in _EN_WORD_AFTER.finditer(post):
         if m.start() != sum(len(w) + 1 for w in words):
             break
         w = m.group(1)
@@ -759,7 +1026,7 @@ def _counted_en(post: str, vague: bool) -> str | None:
         if lw in _EN_STOP or len(words) >= 3:
             break
         if lw.endswith(("ed", "ing", "ly")):
-            nxt = re.match(r" ([A-Za-z][\w’'-]*)", post[m.end() :])
+            nxt = _EN_WORD_AFTER.match(post, m.end())
             if (
                 not nxt
                 or nxt.group(1).lower() in _EN_STOP
@@ -780,7 +1047,7 @@ def _counted_cyr(post: str, lang: str) -> str | None:
     words: list[str] = []
     state = 0  # 0: before the head noun, 1: after it, 2: after "про"
     genitive = 0
-    for m in re.finditer(r"\s+([«\"]?[^\W\d_][\w’'-]*[»\"]?)", post):
+    for m in _CYR_WORD_AFTER.finditer(post):
         if m.start() != sum(len(w) + 1 for w in words) or len(words) >= 5:
             break
         w = m.group(1)
@@ -798,7 +1065,7 @@ def _counted_cyr(post: str, lang: str) -> str | None:
             words.append(w)
             state = 2
             continue
-        if bare.lower() in _CYR_STOP:
+        if bare.lower() in _CYR_STOP or bare.lower() in _CYR_FUNCTION:
             break
         options = _parse(lang, bare)
         grammemes = set(options[0].tag.grammemes)
@@ -930,7 +1197,7 @@ def _periods(s: str, lang: str) -> list[tuple[int, int, str]]:
     low = s.lower()
     found: list[tuple[int, int, str]] = []
     for guards, rx in _PERIOD_EN if lang == "en" else _PERIOD_CYR:
-        if not any(g in low for g in guards):
+        if not any(map(low.__contains__, guards)):
             continue
         for m in rx.finditer(s):
             if not any(a < m.end() and m.start() < b for a, b, _ in found):
@@ -954,13 +1221,30 @@ def _clean_source(x: str, lang: str) -> str | None:
     quoted = re.search(r"[«“\"]([^«»“”\"]{2,60})[»”\"]?", x)
     if quoted and x[: quoted.start()].strip().islower():
         x = quoted.group(1)  # "издание «Медиазона»", "the newspaper “Die Welt”": the name
-    x = re.sub(r"[«»\"“”„]", "", x).strip().strip("'’ ").strip()
+    x = re.sub(r"[«»\"“”„]", "", x).strip().strip("'’ ").lstrip("-–—•*( ").strip()
     words = x.split()
     if not words or len(words) > 10:
         return None
-    if words[0].lower() in _PRONOUNS:
-        return "<pronoun>"
+    if words[0].lower() in _PRONOUNS and (len(words) == 1 or words[0].lower() in _PERSONAL_PRONOUNS):
+        return _PRONOUN + words[0]  # resolved from earlier sentences, else kept as written
+    if len(words) <= 2 and words[-1].lower() in _NOT_A_SOURCE:
+        return None  # "- A new", "The latest": no source
+    while len(words) > 1 and words[0].lower() in _LEADING_CONJUNCTIONS:
+        words = words[1:]  # "though officials say", "але в ТЦК"
+        x = " ".join(words)
+    first = words[0].lower()
+    if first in _NOT_A_SOURCE_START or _NUMBER_IN_SOURCE.search(x):
+        return None  # "How can universities say", "Fifty-one percent say", "a disorder in 2017"
+    if not _CYR.search(x):
+        # "Amnesty International on Tuesday", "Fadem in a Tuesday research report", "X who is the manager"
+        if x[:1].isupper():
+            x = _EN_SOURCE_TAIL.sub("", x)
+            words = x.split()
     if _CYR.search(x):
+        # "РБК со ссылкой на источники в Минобороны" → the cited source; "міністр Рустем Умєров в ефірі
+        # телемарафону", "… в своем Telegram-канале", "… на брифінгу" → the speaker
+        x = _CYR_SOURCE_TAIL.sub("", _CITING.split(x)[-1]).strip() or x
+        words = x.split()
         caps = [i for i, w in enumerate(words) if w[:1].isupper()]
         if len(words) >= 3 and len(caps) >= 2 and caps[-1] == len(words) - 1 and caps[-2] == len(words) - 2:
             first = words[-2].strip('«»"')
@@ -987,19 +1271,39 @@ def _clean_source(x: str, lang: str) -> str | None:
 
 
 _PRONOUN_LEAD = re.compile(
-    r"(?<!\w)(?:за (?:його|її|їхніми|їх) (?:словами|даними|оцінками)|по (?:его|ее|их) (?:словам|данным|оценкам)"
-    r"|according to (?:him|her|them))(?!\w)",
+    r"(?<!\w)(?:за (його|її|їхніми|їх) (?:словами|даними|оцінками|підрахунками)"
+    r"|по (его|ее|их) (?:словам|данным|оценкам|подсчетам)|according to (him|her|them))(?!\w)",
     _I,
 )
+# "За архівними даними", "По официальным данным", "за радянською статистикою": the adjective and the noun are
+# the source when no name follows.
+_DATA_ADJ = re.compile(
+    r"(?<!\w)(?:за|по|згідно з|согласно)\s+([^\W\d_]+(?:ими|ою|ій|им|ым|ыми|ой|ей)\s+(?:даними|данным|статистикою"
+    r"|статистике|оцінками|оценкам|підрахунками|подсчетам|інформацією|информации))(?=\s*[,.;:—]|\s+(?:у|в|на)\s)",
+    _I,
+)
+# "У відомстві нагадали", "В Минобороны заявили", "У Генштабі повідомили": the institution said it.
+_IN_INSTITUTION = re.compile(
+    r"^(?:[уУвВ]|[вВ]о)\s+((?:[A-ZА-ЯІЇЄҐ][\w’'-]*|відомств\w*|міністерств\w*|ведомств\w*|министерств\w*|штаб\w*"
+    r"|прокуратур\w*|уряд\w*|правительств\w*|служб\w*|поліці\w*|полици\w*|адміністраці\w*|администраци\w*"
+    r"|управлін\w*|управлени\w*|мері\w*|мэри\w*|військкомат\w*|военкомат\w*|команд\w*|компані\w*|компани\w*"
+    r"|організаці\w*|организаци\w*|суді|суде|посольств\w*|прес-служб\w*|пресс-служб\w*)(?:\s+[^\s,]+){0,4})$"
+)
+# "з них", "из них", "of them": the sentence continues the previous figure, and its source.
+_OF_THEM_ANY = re.compile(r"(?<!\w)(?:з них|із них|из них|of them|of those)(?!\w)", _I)
 
 
 def _find_source(sent: str, lang: str) -> str | None:
     low = sent.lower()
-    if not any(hint in low for hint in _SOURCE_HINTS):
+    if _SOURCE_HINT.search(low) is None:
         return None
-    if _PRONOUN_LEAD.search(sent):
-        return "<pronoun>"
-    m = _LEAD_ATTRIBUTION.search(sent)
+    m = _PRONOUN_LEAD.search(sent)
+    if m:
+        return _PRONOUN + (m.group(1) or m.group(2) or m.group(3))
+    m = _ABOUT_THIS.match(sent)
+    if m:  # "Про це повідомив заступник міністра Іван Гаврилюк." (a source for the sentences around it)
+        return _clean_source(re.sub(r"^(?:дані|даними|данные|data (?:from|of))\s+", "", m.group(1)), lang)
+    m = _LEAD_ATTRIBUTION.search(sent) if any(map(low.__contains__, _LEAD_KEYS)) else None
     if m:
         lead = re.sub(
             r"^(?:data|figures|estimates|statistics|information|a report|reports?) (?:from|of|by) ",
@@ -1007,15 +1311,32 @@ def _find_source(sent: str, lang: str) -> str | None:
             m.group(1),
             flags=_I,
         )
+        # "according to a review of official announcements by the independent outlet Vazhnye Istorii"
+        by = re.search(r"^(?:an?|the)\s+(?:[\w-]+\s+){0,6}?by\s+(.+)$", lead, _I)
+        if by:
+            lead = by.group(1)
         return _clean_source(lead, lang)
-    m = _VERB_FIRST_TAIL.search(sent)
+    m = _DATA_ADJ.search(sent) if ("дан" in low or "стат" in low or "оц" in low or "підрах" in low) else None
+    if m:
+        return m.group(1)
+    if _SPEECH_GATE.isdisjoint(_SPEECH_WORD.findall(low)):
+        return None  # every pattern below needs a speech verb
+    tail = max(0, len(sent) - 320)  # the tail patterns are end-anchored and bounded: search the end only
+    m = _VERB_FIRST_TAIL.search(sent, tail)
     # English inversion (", said Defence Minister X") needs a name or a determiner, not "claimed before …"
-    if m and (_CYR.search(m.group(1)) or re.match(r"[A-Z]|(?:the|a|an|its|his|her|their)\b", m.group(1))):
+    if m and (
+        # ", said Oleksandr Pavliuk, a military lawyer in Kyiv.": with an apposition, the source is a name
+        re.match(r"[A-ZА-ЯІЇЄҐ]", m.group(1))
+        if m.group("apposition")
+        else _CYR.search(m.group(1)) or re.match(r"[A-Z]|(?:the|a|an|its|his|her|their)\b", m.group(1))
+    ):
         return _clean_source(m.group(1), lang)
-    m = _SUBJECT_TAIL.search(sent)
-    if m and len(m.group(1).split()) <= 8:
-        return _clean_source(m.group(1), lang)
-    m = _SPEECH.search(sent, 2)
+    if not _SPEECH_GATE.isdisjoint(_SPEECH_WORD.findall(low[-90:])):  # the verb ends the sentence
+        m = _SUBJECT_TAIL.search(sent, tail)
+        if m and len(m.group(1).split()) <= 8:
+            return _clean_source(m.group(1), lang)
+    # only a verb within the first 170 characters is used
+    m = _SPEECH.search(sent, 2, 200) if _speech_words_in(sent[:200]) else None
     if m and m.start() <= 170:
         lead = _LEAD_ADVERBS.sub("", sent[: m.start()].rstrip())
         parts = [p.strip() for p in lead.split(",")]
@@ -1023,11 +1344,15 @@ def _find_source(sent: str, lang: str) -> str | None:
             len(parts) > 1 and parts[-1][:1].isupper() and len(parts[-1].split()) > 3
         )
         parts = [p for p in parts if p]
-        names = [p for p in parts if _NAME_ONLY.fullmatch(p)]
+        names = [p for p in parts if _NAME_ONLY.fullmatch(p) and not _INTRO.search(p)]
         if names:  # "…, the group's founder, Yevgeny Prigozhin, claimed", "X, Chief of …, stated"
             return _clean_source(names[-1], lang)
         if appositive and len(parts) > 1:
             parts = parts[:-1]
+        if parts:
+            inst = _IN_INSTITUTION.match(parts[-1])
+            if inst and not _INTRO.search(inst.group(1)) and not re.search(r"\d", inst.group(1)):
+                return _clean_source(inst.group(1), lang)  # "У відомстві нагадали", "В Минобороны заявили"
         for p in reversed(parts):
             if _INTRO.search(p):
                 continue
@@ -1040,7 +1365,9 @@ def _find_source(sent: str, lang: str) -> str | None:
 def _resolve_source(
     text: str, spans: list[tuple[int, int]], idx: int, source: str | None, lang: str
 ) -> str | None:
-    if source == "<pronoun>":
+    pronoun = None
+    if source is not None and source.startswith(_PRONOUN):
+        pronoun = source[len(_PRONOUN) :]
         source = None
         for k in range(idx - 1, max(-1, idx - 5), -1):
             sentence = normalize(text[spans[k][0] : spans[k][1]])
@@ -1049,9 +1376,14 @@ def _resolve_source(
                 # "General Valery Gerasimov spoke on Monday. He further claimed ...": the named subject
                 m = _SUBJECT_NAME.match(sentence)
                 earlier = _clean_source(m.group(1), lang) if m else None
-            if earlier and earlier != "<pronoun>":
+            if earlier and not earlier.startswith(_PRONOUN):
                 source = earlier
                 break
+    elif source is None and idx > 0 and _OF_THEM_ANY.search(normalize(text[spans[idx][0] : spans[idx][1]])):
+        # "…более 40 тысяч человек. Около 15 % из них не явились": the previous sentence's source
+        earlier = _find_source(normalize(text[spans[idx - 1][0] : spans[idx - 1][1]]), lang)
+        if earlier and not earlier.startswith(_PRONOUN):
+            source = earlier
     if source is None and idx + 1 < len(spans):
         # "… 21 600 проваджень. Про це повідомили в Офісі генпрокурора." — the source follows
         m = _ABOUT_THIS.match(normalize(text[spans[idx + 1][0] : spans[idx + 1][1]]))
@@ -1059,8 +1391,9 @@ def _resolve_source(
             source = _clean_source(
                 re.sub(r"^(?:дані|даними|данные|data (?:from|of))\s+", "", m.group(1)), lang
             )
-    if source is None or source == "<pronoun>":
-        return None
+    if source is None:
+        # an unresolved pronoun for a person is kept as written ("за його словами" → "його", "He estimated")
+        return pronoun if pronoun and pronoun.lower() in _PERSON_PRONOUNS else None
     m = _AGENCY.match(source)
     single = re.fullmatch(r"[A-ZА-ЯІЇЄҐ][\w’'-]+", source)
     if not m and not single:
@@ -1136,7 +1469,7 @@ def _sentence_language(sent: str, hint: str | None) -> str:
     """The sentence's own language: its script, then і/ї/є/ґ against ы/э/ъ (as text.detect_language does,
     but with C-level regex counts: this runs for every sentence holding a number)."""
     if not _CYR.search(sent):
-        return "en" if re.search(r"[a-z]", sent, _I) or hint is None else hint
+        return "en" if _LATIN.search(sent) or hint is None else hint
     uk, ru = len(_UK_LETTERS.findall(sent)), len(_RU_LETTERS.findall(sent))
     if uk == ru == 0:
         return hint if hint in ("uk", "ru") else "ru"
@@ -1176,12 +1509,18 @@ def find_figures(text: str, language: str | None = None, hits: Sequence[Hit] = (
             if kept and n.start < kept[-1].end:
                 continue
             kept.append(n)
-        nums = kept
+        nums = _join_compounds(s, kept)
         if has_vague:
-            nums.extend(_read_vague(s, [(n.start, n.end) for n in nums]))
+            vague = _read_vague(s, [(n.start, n.end) for n in nums if n.kind == "digits"])
+            # "several hundred thousand men": a vague phrase that starts before a word number swallows it;
+            # "двадцять тисячами" (a word number starting first) keeps the number.
+            nums = [n for n in nums if not any(v.start < n.start < v.end for v in vague)]
+            vague = [v for v in vague if not any(n.start <= v.start < n.end for n in nums)]
+            nums.extend(vague)
         nums.sort(key=lambda n: n.start)
         for n in nums:
             n.year = _is_year(s, n, lang)
+        _year_ranges(s, nums)
         source: str | None = None
         periods: list[tuple[int, int, str]] = []
         rates: list[tuple[int, int, str]] = []
@@ -1210,7 +1549,7 @@ def find_figures(text: str, language: str | None = None, hits: Sequence[Hit] = (
             ):
                 previous_excluded_end = end  # "статей 407 і 408", "Articles 336, 337", "aged 30 and 34"
                 continue
-            qualifier = _qualifier(s, low, high, forced)
+            qualifier = _qualifier(s, low, high, forced, lang)
             counted = _counted(s, low, start, end, lang)
             if (
                 not counted
@@ -1222,6 +1561,15 @@ def find_figures(text: str, language: str | None = None, hits: Sequence[Hit] = (
             if (
                 not counted
                 and low.value is not None
+                and 16 <= low.value <= 70
+                and ((high or low).value or 0) <= 70
+                and _AGE_FAR.search(s[max(0, start - 100) : start])
+            ):
+                previous_excluded_end = end
+                continue  # "the age at which men can be mobilized was lowered from 27 to 25": ages
+            if (
+                not counted
+                and low.value is not None
                 and low.value < 120
                 and high is None
                 and re.search(r"[^\W\d_],\s$", s[max(0, start - 3) : start])
@@ -1229,6 +1577,20 @@ def find_figures(text: str, language: str | None = None, hits: Sequence[Hit] = (
             ):
                 previous_excluded_end = end
                 continue  # "John Smith, 45, was detained", "two soldiers, 25 and 31,": ages
+            if start and end < len(s) and s[start - 1] in "\"«“„'" and s[end] in "\"»”'":
+                continue  # '"18-24" contracts', «Контракт 18-24»: a label in quotes, not a count
+            if (
+                high is not None
+                and low.value is not None
+                and high.value is not None
+                and 14 <= low.value < high.value <= 70
+                and s[low.end : high.start] in ("-", "–", "—")
+                and (
+                    (_AGE_BAND_AFTER.match(s, end) and s[max(0, start - 4) : start].lower() == "the ")
+                    or _AGE_BAND_BEFORE.search(s[max(0, start - 24) : start])
+                )
+            ):
+                continue  # "the 18-24 contract program", "контракти 18–24": an age band naming a scheme
             if (
                 not counted
                 and _NAME_BEFORE.search(s[max(0, start - 30) : start])

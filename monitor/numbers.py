@@ -35,9 +35,10 @@ _MAX_DIGITS = 15  # beyond this it is an id or garbage, not a count; also keeps 
 
 # A multiplier written after digits: "21.6 thousand", "1,5 млн", "30 тыс.", "11k", "$2bn".
 MULTIPLIER_AFTER = re.compile(
-    r"(?:[" + _SPACES + r"]?(?P<glued>k|K|bn|mn|m|млн|млрд|тис|тыс)\b\.?)"
-    r"|(?:[" + _SPACES + r"](?P<word>thousands?|millions?|billions?|тис\.|тис\b|тыс\.|тыс\b|млн\.?|млрд\.?"
-    r"|тисяч[іауеь]?\w*|тысяч\w*|мільйон\w*|миллион\w*|мільярд\w*|миллиард\w*))",
+    r"(?:[" + _SPACES + r"]?(?P<glued>k|K|bn|mn|m|tn|млн|млрд|трлн|тис|тыс)\b\.?)"
+    r"|(?:[" + _SPACES + r"](?P<word>thousands?|millions?|billions?|trillions?|тис\.|тис\b|тыс\.|тыс\b|млн\.?"
+    r"|млрд\.?|трлн\.?|тисяч[іауеь]?\w*|тысяч\w*|мільйон\w*|миллион\w*|мільярд\w*|миллиард\w*|трильйон\w*"
+    r"|триллион\w*))",
 )
 _MULTIPLIER_VALUES = (
     ("k", 1_000),
@@ -55,6 +56,11 @@ _MULTIPLIER_VALUES = (
     ("млрд", 1_000_000_000),
     ("мільярд", 1_000_000_000),
     ("миллиард", 1_000_000_000),
+    ("tn", 1_000_000_000_000),
+    ("trillion", 1_000_000_000_000),
+    ("трлн", 1_000_000_000_000),
+    ("трильйон", 1_000_000_000_000),
+    ("триллион", 1_000_000_000_000),
 )
 
 
@@ -120,7 +126,7 @@ _EN_UNITS = {
     "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
     "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }  # fmt: skip
-_EN_MULT = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_EN_MULT = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 1_000_000_000_000}
 
 # Dictionary forms; every inflected form is generated from pymorphy3 lexemes.
 _UK_UNITS = {
@@ -152,12 +158,18 @@ _RU_HUNDREDS = {
 _CYR_MULT = {
     "тисяча": 1_000, "мільйон": 1_000_000, "мільярд": 1_000_000_000,
     "тысяча": 1_000, "миллион": 1_000_000, "миллиард": 1_000_000_000,
+    "трильйон": 1_000_000_000_000, "триллион": 1_000_000_000_000,
 }  # fmt: skip
 # Forms the lexemes miss or get wrong (checked against pymorphy3-dicts 2.4).
 _EXTRA: dict[str, float] = {
     "ста": 100, "одна": 1, "одну": 1, "одне": 1, "одно": 1, "одной": 1, "одного": 1,
     "дві": 2, "две": 2, "двух": 2, "двох": 2, "трьох": 3, "трех": 3, "чотирьох": 4, "четырех": 4,
     "півтора": 1.5, "півтори": 1.5, "полтора": 1.5, "полторы": 1.5, "полутора": 1.5,
+}  # fmt: skip
+_HALVES: dict[str, float] = {
+    "півмільйона": 500_000, "півмільярда": 500_000_000, "півтисячі": 500,
+    "полмиллиона": 500_000, "полмиллиарда": 500_000_000, "полтысячи": 500,
+    "сотня": 100, "сотню": 100, "сотнею": 100, "сотней": 100,
 }  # fmt: skip
 # Forms that are also common other words: "сьома" (seventh), "сорока" (magpie) is kept — rare in news.
 _DROP = frozenset({"сьома", "оден"})
@@ -203,7 +215,7 @@ def word_table() -> dict[str, NumberWord]:
             for form, _ in _lexeme(language, base):
                 table.setdefault(_apos(form).replace("ё", "е"), NumberWord(v, "hundreds"))
         for base, v in _CYR_MULT.items():
-            if (language == "uk") != (base in {"тисяча", "мільйон", "мільярд"}):
+            if (language == "uk") != (base in {"тисяча", "мільйон", "мільярд", "трильйон"}):
                 continue
             forms: dict[str, set[bool]] = {}
             for form, plural in _lexeme(language, base):
@@ -213,6 +225,10 @@ def word_table() -> dict[str, NumberWord]:
     for w, extra in _EXTRA.items():
         if w not in _DROP:
             table[w] = NumberWord(extra, "unit" if extra < 100 else "hundreds")
+    # halves: "пів мільйона", "півмільйона", "полмиллиона", "полтысячи"; "сотня/сотню" (singular) is 100
+    table["пів"] = NumberWord(0.5, "a")
+    for half, v in _HALVES.items():
+        table[half] = NumberWord(v, "unit")
     for w in _DROP:
         table.pop(w, None)
     # "сотня/сотні", "десяток" are vague nouns, handled by the figure finder, not number words.

@@ -76,7 +76,8 @@ def test_rematch_retires_and_restores_hits(polled, tmp_path):
     narrowed = tmp_path / "narrow.yaml"
     feeds_part = polled["config"].read_text(encoding="utf-8")
     narrowed.write_text(
-        feeds_part + "topics:\n  desertion:\n    terms:\n      en: [desertion, deserter]\n      uk: [дезертирство]\n"
+        feeds_part
+        + "topics:\n  desertion:\n    terms:\n      en: [desertion, deserter]\n      uk: [дезертирство]\n"
         "      ru: [дезертирство]\n      any: [AWOL, СЗЧ, СОЧ]\n",
         encoding="utf-8",
     )
@@ -84,12 +85,16 @@ def test_rematch_retires_and_restores_hits(polled, tmp_path):
     assert first.returncode == 0, first.stderr
     assert "retired:" in first.stdout and "conscription (retired)" in first.stdout
     con = sqlite3.connect(polled["db"])
-    live = con.execute("SELECT COUNT(*) FROM hits WHERE topic = 'conscription' AND retired_at IS NULL").fetchone()[0]
+    live = con.execute(
+        "SELECT COUNT(*) FROM hits WHERE topic = 'conscription' AND retired_at IS NULL"
+    ).fetchone()[0]
     kept = con.execute("SELECT COUNT(*) FROM hits WHERE topic = 'conscription'").fetchone()[0]
     assert live == 0 and kept >= 3  # retired, not deleted
     again = cli(polled, "rematch")  # back to the default topics
     assert again.returncode == 0 and "(restored)" in again.stdout
-    live = con.execute("SELECT COUNT(*) FROM hits WHERE topic = 'conscription' AND retired_at IS NULL").fetchone()[0]
+    live = con.execute(
+        "SELECT COUNT(*) FROM hits WHERE topic = 'conscription' AND retired_at IS NULL"
+    ).fetchone()[0]
     assert live == kept
     third = cli(polled, "rematch")
     assert "hits added: 0  retired: 0  restored: 0" in third.stdout

@@ -16,14 +16,17 @@ import pytest
 
 from monitor.eval.articles import DEFAULT_DIR, REPO, Report, evaluate, format_report, load_gold, score_figures
 
-# Measured on the 36 articles (see docs/evaluation.md); floors sit a little below.
+# Measured on the 36 articles (see docs/evaluation.md); floors sit a little below. The set was written
+# independently of the code, but the code has since been improved on its errors: 1.00 now is a ceiling, not an
+# estimate of unseen articles (the first, blind measurement is the one in docs/evaluation.md).
 FLOORS = {
     # lang: (topics micro F1, figures value F1, figures strict F1); measured 2026-11-28:
-    # en 1.00/0.95/0.93, uk 0.97/0.95/0.93, ru 1.00/0.92/0.89, all 0.99/0.94/0.92
-    "en": (0.97, 0.92, 0.90),
-    "uk": (0.94, 0.92, 0.90),
-    "ru": (0.97, 0.89, 0.86),
-    "all": (0.97, 0.92, 0.89),
+    # blind: en 1.00/0.95/0.93, uk 0.97/0.95/0.93, ru 1.00/0.92/0.89, all 0.99/0.94/0.92
+    # after fixing the error classes found: 1.00/1.00/1.00 in every language
+    "en": (0.97, 0.96, 0.94),
+    "uk": (0.97, 0.96, 0.94),
+    "ru": (0.97, 0.96, 0.94),
+    "all": (0.97, 0.96, 0.94),
 }
 
 

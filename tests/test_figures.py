@@ -446,3 +446,164 @@ def test_normalised_apostrophes_and_yo_are_read() -> None:
     assert only("Понад п’ятсот чоловіків затримали.", "uk").value == 500
     assert only("Двое мобилизованных задержаны, ещё трое — в розыске.", "ru").value == 2
     assert normalize("п'ять") == "п’ять"
+
+
+# ------------------------------------------------------------------------------------ rule classes (whole articles)
+# Each class below was found on whole articles; the sentences here are worded differently on purpose.
+
+DURATIONS_AND_REFERENCES = [
+    # a time unit as the counted noun, in every case form, is a duration
+    ("ru", "Военный суд приговорил контрактника к шести годам колонии общего режима."),
+    ("ru", "Суд назначил ему два с половиной года колонии-поселения."),
+    ("ru", "Повестка считается полученной спустя семь суток, а прийти нужно в течение десяти дней."),
+    ("ru", "Обучение новобранцев длится всего 30 дней."),
+    ("uk", "Суд призначив йому покарання у вигляді чотирьох років позбавлення волі."),
+    ("uk", "Навчання новобранців триває лише 30 днів, а оновити дані треба протягом 60 календарних днів."),
+    ("uk", "Військового засудили до двох з половиною років ув’язнення."),
+    ("en", "Recruits now train for just 30 days and must report within seven days."),
+    ("en", "He was jailed for five and a half years."),
+    # law references in brackets and short forms
+    ("uk", "Кількість справ про дезертирство (стаття 408 ККУ) зросла, як і за (ч. 2 ст. 336)."),
+    ("ru", "Дела о неявке (ч. 2 ст. 338 УК) рассматривают редко (статья 339)."),
+    ("en", "Cases under desertion law (Article 408) are rare."),
+    # "N or more" as a legal criterion
+    ("en", "Fathers of three or more children are exempt from the draft."),
+    ("ru", "Отсрочку получают отцы трех и более детей."),
+    ("uk", "Відстрочку мають батьки трьох і більше дітей."),
+    # ages after a verb of change, far from the word "age"
+    ("en", "The minimum age for mobilisation was reduced this spring from 27 to 25."),
+    ("uk", "Граничний вік перебування на службі минулого року підвищили з 60 до 65."),
+    ("ru", "Предельный возраст пребывания в запасе власти подняли с 65 до 70."),
+    # hotlines
+    ("en", "Relatives can call the hotline: 1545."),
+    ("ru", "Телефон горячей линии Минобороны: 122."),
+    ("uk", "Гаряча лінія для родин військових: 1512."),
+    # year ranges
+    ("ru", "С 2014 по 2016 год он служил в Донбассе."),
+    ("uk", "З 2015 по 2018 рік він служив у ЗСУ."),
+    ("en", "From 2014 through 2016 he served in Donbas."),
+    # a number in quotes is a label
+    ("en", 'The "25-35" scheme was dropped.'),
+    ("uk", 'Програма "18-24" стартувала взимку.'),
+    # ... and an age band naming a scheme without quotes
+    ("en", "The 18-24 contract scheme was extended."),
+    ("uk", "Контракти 18–24 стали популярнішими."),
+    ("ru", "Украина расширила контракты 18–24 на новые специальности."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("lang", "text"), DURATIONS_AND_REFERENCES)
+def test_durations_references_criteria_ages_hotlines_are_not_figures(lang: str, text: str) -> None:
+    assert find_figures(text, lang) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        # a cardinal with a case ending after a hyphen is a count, an ordinal is not
+        ("uk", "Суд відмовив у 12-ти справах, а 47-ї бригади це не стосується.", [(12, None, None, "exact")]),
+        ("ru", "Нарушения выявлены в 15-ти военкоматах и в 3-х больницах.",
+         [(15, None, None, "exact"), (3, None, None, "exact")]),
+        # trillions, also with a shared multiplier
+        ("ru", "Военный бюджет превысит 13 трлн рублей.", [(13 * 10**12, None, None, "over")]),
+        ("uk", "Видатки на оборону — 2,2 трлн гривень.", [(2_200_000_000_000, None, None, "exact")]),
+        ("en", "Washington approved a $1.2 trillion package.", [(1_200_000_000_000, None, None, "exact")]),
+        ("ru", "На армию потратят от 3 до 4 трлн рублей.",
+         [(3 * 10**12, 3 * 10**12, 4 * 10**12, "range")]),
+        # a currency sign on both bounds
+        ("en", "Bonuses vary from €2,000 to €3,500.", [(2000, 2000, 3500, "range")]),
+        ("en", "Fines run between £300 and £900 per case.", [(300, 300, 900, "range")]),
+        ("uk", "Виплата становить від ₴10 000 до ₴20 000.", [(10000, 10000, 20000, "range")]),
+        ("uk", "Штраф — від 5 тис. грн до 15 тис. грн.", [(5000, 5000, 15000, "range")]),
+        ("en", "The dollar gained 0.5% to $1,200.", [(1200, None, None, "exact")]),
+        ("en", "Some 20-30 contracts are signed daily.", [(20, 20, 30, "range")]),
+        # several hundred thousand is vague, not 100 000
+        ("en", "Several hundred thousand men fled abroad.", [(None, None, None, "vague")]),
+        ("uk", "Кілька сотень тисяч чоловіків виїхали.", [(None, None, None, "vague")]),
+        ("ru", "Несколько сотен тысяч мужчин уехали.", [(None, None, None, "vague")]),
+        # a count of thousands (millions) and the rest
+        ("uk", "Суд стягнув із засудженого 8 тис. 400 грн.", [(8400, None, None, "exact")]),
+        ("ru", "Долг перед семьей составил 1 млн 300 тыс. рублей.", [(1300000, None, None, "exact")]),
+        # halves and the singular "сотня"
+        ("uk", "Країну залишили пів мільйона чоловіків.", [(500000, None, None, "exact")]),
+        ("ru", "Страну покинули полмиллиона мужчин.", [(500000, None, None, "exact")]),
+        ("uk", "Поліція затримала понад сотню ухилянтів.", [(100, None, None, "over")]),
+        # a verb of change shares the multiplier of "с 50 до 70 тысяч"
+        ("ru", "Зарплату штурмовикам подняли с 50 до 70 тысяч рублей.",
+         [(50000, None, None, "exact"), (70000, None, None, "exact")]),
+    ],
+)  # fmt: skip
+def test_case_endings_scales_currency_ranges_and_vague(lang: str, text: str, expected: list) -> None:
+    assert values(text, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "qualifier"),
+    [
+        # a preposition between the hedge and the number
+        ("uk", "Кількість скарг зросла майже на 40 %.", "under"),
+        ("uk", "Порушення виявили приблизно у 200 випадках.", "approx"),
+        ("ru", "Число дел сократилось приблизно на 30 %.", "approx"),
+        ("ru", "Нарушения нашли более чем в 60 регионах.", "over"),
+        ("en", "The army paid about $4,000 to each family.", "approx"),
+        ("en", "Fines of up to UAH 17,000 were imposed.", "up_to"),
+        # a verb of change far before "до" in the same clause: "to", exact
+        ("ru", "Власти подняли региональную выплату добровольцам до 1 млн рублей.", "exact"),
+        ("uk", "Уряд збільшив одноразову виплату родинам загиблих до 15 млн гривень.", "exact"),
+        ("uk", "Штраф для ухилянтів зріс у 2 рази — до 34 тис. грн.", "exact"),
+        ("ru", "Выплата выросла вдвое, до 1,5 млн рублей.", "exact"),
+        # ... but not across a clause boundary
+        ("ru", "Выплаты увеличили, и теперь контрактники получают до 200 тысяч рублей.", "up_to"),
+        ("uk", "Виплати підвищили, тож тепер військові отримують до 120 тисяч гривень.", "up_to"),
+        ("uk", "Кількість скарг зросла, до омбудсмана щомісяця надходить до 900 звернень.", "up_to"),
+        ("uk", "Навантаження зросло: щомісяця до 20 тисяч військових залишають частини.", "up_to"),
+    ],
+)
+def test_qualifier_rules_from_whole_articles(lang: str, text: str, qualifier: str) -> None:
+    assert only(text, lang).qualifier == qualifier
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "source"),
+    [
+        ("uk", "Законопроєкт підготувало Міноборони. Про це повідомив заступник міністра Олег Петренко. "
+               "За його словами, звільнити можуть до 100 тисяч військових.", "Олег Петренко"),
+        ("ru", "Об этом рассказал глава фонда Иван Петров. По его оценкам, помощь получили около 2 тыс. семей.",
+         "Иван Петров"),
+        ("uk", "За її словами, борг перед чоловіком становив 50 тисяч гривень.", "її"),
+        ("ru", "В Минобороны заявили, что за неделю контракт подписали 5 тысяч человек.", "Минобороны"),
+        ("uk", "У Генштабі нагадали, що щомісяця мобілізують близько 30 тисяч осіб.", "Генштабі"),
+        ("en", "Bonuses reached 3 million roubles, according to a tally of regional decrees by the news site "
+               "Verstka.", "Verstka"),
+        ("en", "The centre signs up to 25 recruits a week, its spokesman told reporters.", "its spokesman"),
+        ("en", '"Most of them come back," said Ivan Petrenko, a defence lawyer in Lviv. He estimated that about '
+               "3,000 soldiers returned.", "Ivan Petrenko"),
+        ("ru", "По официальным данным, призвали 134 тысячи человек.", "официальным данным"),
+        ("uk", "За неофіційними даними, виїхали понад 600 тисяч чоловіків.", "неофіційними даними"),
+        ("ru", "В первом полугодии поступило 7 тысяч дел, следует из данных Судебного департамента.",
+         "Судебного департамента"),
+        ("uk", "Як повідомили в ДПСУ, за тиждень затримали 300 порушників. З них 40 намагалися перепливти Тису.",
+         "ДПСУ"),
+        ("en", "Officials later put the total at more than 9,000.", "Officials"),
+        ("ru", "Правозащитники «Гражданского контроля» говорят, что к ним обратились 800 призывников.",
+         "Гражданского контроля"),
+        ("uk", "У жовтні повернулися 20 тисяч військових. Про це заявив міністр оборони Олег Петренко в ефірі "
+               "телемарафону.", "Олег Петренко"),
+        ("ru", "В сентябре контракт подписали 30 тыс. человек. Об этом сообщает РБК со ссылкой на источники в "
+               "Минобороны.", "источники в Минобороны"),
+    ],
+)  # fmt: skip
+def test_attribution_rules_from_whole_articles(lang: str, text: str, source: str) -> None:
+    assert source in (find_figures(text, lang)[-1].attributed_to or "")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "Fifty-one percent say 2,000 troops are enough."),
+        ("en", "How can officials say that 500 recruits are enough?"),
+        ("en", "Running the test for two days, we saw a write speed of 2,890 megabytes per second."),
+    ],
+)
+def test_no_attribution_from_polls_questions_or_we(lang: str, text: str) -> None:
+    assert all(f.attributed_to is None for f in find_figures(text, lang))
