@@ -13,8 +13,6 @@ its dictionaries, the number-word table being built, the parse cache filling up)
 from __future__ import annotations
 
 import argparse
-import glob
-import gzip
 import statistics
 import sys
 import time
@@ -22,12 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import trafilatura  # noqa: E402
-
+from bench.corpus_texts import DEFAULT_GLOB, extract_corpus  # noqa: E402
 from monitor.figures import find_figures  # noqa: E402
 from monitor.text import detect_language  # noqa: E402
-
-DEFAULT_GLOB = "/work/shared/corpus/pages/*/html/*.html.gz"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,19 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="warm passes over the texts")
     args = parser.parse_args(argv)
 
-    paths = sorted(glob.glob(args.pages))
-    if not paths:
+    texts, extract_s = extract_corpus(args.pages, time.process_time)
+    if not texts:
         print(f"no pages match {args.pages}", file=sys.stderr)
         return 1
-
-    texts: list[str] = []
-    extract_s = 0.0
-    for path in paths:
-        html = gzip.decompress(Path(path).read_bytes()).decode("utf-8", errors="replace")
-        t0 = time.process_time()
-        text = trafilatura.extract(html) or ""
-        extract_s += time.process_time() - t0
-        texts.append(text)
     languages = [detect_language(text) for text in texts]
 
     t0 = time.process_time()
@@ -64,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     warm_s = statistics.median(warm)
 
     chars = sum(map(len, texts))
-    print(f"pages: {len(paths)}  extracted chars: {chars:,}  figures: {figures}")
+    print(f"pages: {len(texts)}  extracted chars: {chars:,}  figures: {figures}")
     print(f"extraction (trafilatura.extract): {extract_s:8.3f} s  = floor")
     print(f"find_figures, cold first pass:    {cold_s:8.3f} s  ratio {cold_s / extract_s:6.1%}")
     print(f"find_figures, warm (median of {len(warm)}): {warm_s:8.3f} s  ratio {warm_s / extract_s:6.1%}")

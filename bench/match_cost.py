@@ -12,8 +12,6 @@ following ones ("warm": the steady state of a long-running monitor).
 from __future__ import annotations
 
 import argparse
-import glob
-import gzip
 import statistics
 import sys
 import time
@@ -21,11 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import trafilatura  # noqa: E402
-
+from bench.corpus_texts import DEFAULT_GLOB, extract_corpus  # noqa: E402
 from monitor.match import compile_topics, load_default_topics, match_topics  # noqa: E402
-
-DEFAULT_GLOB = "/work/shared/corpus/pages/*/html/*.html.gz"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,19 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="warm passes over the texts")
     args = parser.parse_args(argv)
 
-    paths = sorted(glob.glob(args.pages))
-    if not paths:
+    texts, extract_s = extract_corpus(args.pages, time.perf_counter)
+    if not texts:
         print(f"no pages match {args.pages}", file=sys.stderr)
         return 1
-
-    texts: list[str] = []
-    extract_s = 0.0
-    for path in paths:
-        html = gzip.decompress(Path(path).read_bytes()).decode("utf-8", errors="replace")
-        t0 = time.perf_counter()
-        text = trafilatura.extract(html) or ""
-        extract_s += time.perf_counter() - t0
-        texts.append(text)
 
     t0 = time.perf_counter()
     compiled = compile_topics(load_default_topics())
@@ -65,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     warm_s = statistics.median(warm)
 
     chars = sum(map(len, texts))
-    print(f"pages: {len(paths)}  extracted chars: {chars:,}  topic hits: {hits}")
+    print(f"pages: {len(texts)}  extracted chars: {chars:,}  topic hits: {hits}")
     print(f"extraction (trafilatura.extract): {extract_s:8.3f} s  = floor")
     print(f"compile_topics (once):            {compile_s:8.3f} s")
     print(f"match_topics, cold first pass:    {cold_s:8.3f} s  ratio {cold_s / extract_s:6.1%}")
