@@ -28,7 +28,7 @@ _LINK = re.compile(rb"<link>([^<]+)</link>")
 
 
 # Keep these the same as monitor/extract.py's call, so the floor does the same extraction work.
-SETTINGS = {"with_metadata": True, "include_comments": False, "include_tables": False, "deduplicate": False}
+SETTINGS = {"with_metadata": False, "include_comments": False, "include_tables": False, "deduplicate": False}
 
 
 def extract(body: bytes, url: str, settings: dict) -> int:
@@ -65,7 +65,7 @@ async def run(args: argparse.Namespace) -> dict:
             return out
 
         pool = ProcessPoolExecutor(max_workers=args.workers)
-        settings = {**SETTINGS, "with_metadata": not args.no_metadata}
+        settings = dict(SETTINGS)
         if args.fast:
             settings["fast"] = True
         loop = asyncio.get_running_loop()
@@ -110,7 +110,6 @@ def main() -> None:
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--fast", action="store_true", help="trafilatura fast=True (no fallback extractors)")
-    p.add_argument("--no-metadata", action="store_true", help="trafilatura with_metadata=False")
     args = p.parse_args()
     print(json.dumps(asyncio.run(run(args))), flush=True)
 

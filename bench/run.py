@@ -585,7 +585,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--floor-opts",
         default="",
-        help='extra bench/floor.py options, e.g. --floor-opts="--fast --no-metadata"',
+        help='extra bench/floor.py options, e.g. --floor-opts="--fast"',
     )
     p.add_argument("--polls", type=int, default=5, help="warm polls for the memory check")
     p.add_argument(

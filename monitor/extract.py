@@ -5,6 +5,8 @@ trafilatura and lxml are imported on first use, so a poll in which no page chang
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 
 from monitor.text import detect_language
@@ -45,10 +47,12 @@ def extract_page(body: bytes, url: str | None = None, content_type: str = "") ->
     import trafilatura  # heavy (lxml, dateparser…): loaded only when a page must be extracted
 
     try:
+        # with_metadata=False: the same main text (checked on 120 corpus pages) in two thirds of the time and
+        # ~50 MB less per worker (bench/README.md); the title comes from page_title, the date from the feed.
         doc = trafilatura.bare_extraction(
             body.replace(b"\x00", b""),
             url=url,
-            with_metadata=True,
+            with_metadata=False,
             include_comments=False,
             include_tables=False,
             deduplicate=False,
@@ -60,6 +64,44 @@ def extract_page(body: bytes, url: str | None = None, content_type: str = "") ->
     text = (getattr(doc, "text", None) or "").strip()
     if len(text) < _MIN_TEXT:
         raise ExtractionError(f"main text too short ({len(text)} characters)")
-    title = (getattr(doc, "title", None) or "").strip() or None
-    language = getattr(doc, "language", None) or detect_language(f"{title or ''}\n{text}")
-    return Extracted(title=title, text=text, language=language, published=getattr(doc, "date", None))
+    title = page_title(body)
+    language = detect_language(f"{title or ''}\n{text}")
+    return Extracted(title=title, text=text, language=language, published=None)
+
+
+# og:title is the headline without the site's suffix; <title> is the fallback. Bounded repeats keep the scan
+# linear on hostile markup.
+_TITLE_PATTERNS = (
+    re.compile(
+        rb'<meta\b[^>]{0,300}?property\s*=\s*["\']og:title["\'][^>]{0,300}?content\s*=\s*"([^"]{1,1000})"',
+        re.I,
+    ),
+    re.compile(
+        rb'<meta\b[^>]{0,300}?content\s*=\s*"([^"]{1,1000})"[^>]{0,300}?property\s*=\s*["\']og:title["\']',
+        re.I,
+    ),
+    re.compile(rb"<title\b[^>]{0,200}>([^<]{1,1000})</title", re.I),
+)
+_CHARSET = re.compile(rb'<meta\b[^>]{0,300}?charset\s*=\s*["\']?([A-Za-z0-9._-]{1,40})', re.I)
+
+
+def page_title(body: bytes) -> str | None:
+    """The page's headline from its markup (og:title, else <title>), decoded by its declared charset."""
+    head = body[:300_000]
+    for pattern in _TITLE_PATTERNS:
+        m = pattern.search(head)
+        if not m:
+            continue
+        raw = m.group(1)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            declared = _CHARSET.search(head)
+            try:
+                text = raw.decode(declared.group(1).decode() if declared else "cp1252", errors="replace")
+            except LookupError:
+                text = raw.decode("utf-8", errors="replace")
+        title = " ".join(html.unescape(text).split())
+        if title:
+            return title[:2000]
+    return None
