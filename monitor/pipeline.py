@@ -69,16 +69,19 @@ class Poller:
     _executor: Executor | None = None
     _page_slots: asyncio.Semaphore | None = None
 
+    @property
+    def worker_count(self) -> int:
+        return self.workers if self.workers is not None else (os.cpu_count() or 1)
+
     def page_slots(self) -> asyncio.Semaphore:
         """Bounds pages fetched but not yet analysed: fetching outruns extraction, and without a bound a cold
         poll of 200 feeds × 25 pages would hold every page body in memory at once (bench: 1.3 GB peak RSS)."""
         if self._page_slots is None:
-            workers = self.workers if self.workers is not None else (os.cpu_count() or 1)
-            self._page_slots = asyncio.Semaphore(max(16, 8 * max(1, workers)))
+            self._page_slots = asyncio.Semaphore(max(16, 8 * max(1, self.worker_count)))
         return self._page_slots
 
     def executor(self) -> Executor | None:
-        workers = self.workers if self.workers is not None else (os.cpu_count() or 1)
+        workers = self.worker_count
         if workers <= 0:
             return None
         if self._executor is None:
