@@ -28,6 +28,8 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy monitor/types.py monitor/errors.py monitor/schedule.py monitor/feeds.py monitor/text.py \
+		monitor/match.py monitor/figures.py monitor/numbers.py monitor/digest.py monitor/extract.py monitor/analyze.py
 
 eval: $(VENV)/.installed-dev
 	$(BIN)/python -m monitor.eval topics

@@ -245,11 +245,11 @@ def _change_before(pre: str, lang: str | None = None) -> bool:
     cut = 0
     for m in _CLAUSE_START.finditer(pre):
         cut = m.end()
-    m = _CHANGE_VERB.search(pre, cut)
-    if m is None:
+    verb = _CHANGE_VERB.search(pre, cut)
+    if verb is None:
         return False
     if lang in ("uk", "ru"):
-        between = _SPEECH_WORD.findall(m.group())[1:]
+        between = _SPEECH_WORD.findall(verb.group())[1:]
         if any(len(w) > 2 and "VERB" in _parse(lang, w.lower())[0].tag for w in between):
             return False
     return True
@@ -407,7 +407,8 @@ def _expand(alternative: str) -> set[str]:
     anything more complex ("put (?:the|its) …"), its leading literal word, which is enough for a gate."""
     m = re.fullmatch(r"([^\W\d_]*)(?:\(\?:([^()]*)\))?", alternative)
     if m is None:
-        return {re.match(r"[^\W\d_]*", alternative).group()}
+        leading = re.match(r"[^\W\d_]*", alternative)  # always matches (possibly empty)
+        return {leading.group() if leading else alternative}
     stem, group = m.groups()
     return {stem + end for end in group.split("|")} if group is not None else {stem}
 

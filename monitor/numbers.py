@@ -227,8 +227,8 @@ def word_table() -> dict[str, NumberWord]:
             table[w] = NumberWord(extra, "unit" if extra < 100 else "hundreds")
     # halves: "пів мільйона", "півмільйона", "полмиллиона", "полтысячи"; "сотня/сотню" (singular) is 100
     table["пів"] = NumberWord(0.5, "a")
-    for half, v in _HALVES.items():
-        table[half] = NumberWord(v, "unit")
+    for half, half_value in _HALVES.items():
+        table[half] = NumberWord(half_value, "unit")
     for w in _DROP:
         table.pop(w, None)
     # "сотня/сотні", "десяток" are vague nouns, handled by the figure finder, not number words.
