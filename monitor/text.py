@@ -90,6 +90,12 @@ _UK_ONLY = frozenset("іїєґІЇЄҐ")
 _RU_ONLY = frozenset("ыэъёЫЭЪЁ")
 
 
+_CYRILLIC = re.compile("[а-яА-ЯіїєґІЇЄҐёЁ]")  # ы э ъ (and Ы Э Ъ) lie inside а-я / А-Я
+_LATIN = re.compile("[a-zA-Z]")
+_UK_LETTERS = re.compile("[іїєґІЇЄҐ]")
+_RU_LETTERS = re.compile("[ыэъёЫЭЪЁ]")
+
+
 def detect_language(text: str, sample: int = 20000) -> str | None:
     """Guess en/uk/ru from the script and the letters only one of the two Cyrillic languages uses.
 
@@ -97,16 +103,13 @@ def detect_language(text: str, sample: int = 20000) -> str | None:
     on news text than a general-purpose model, and costs one pass over a sample. Latin text is "en";
     text with too few letters is None.
     """
-    cyr = lat = uk = ru = 0
-    for ch in text[:sample]:
-        if "а" <= ch.lower() <= "я" or ch in _UK_ONLY or ch in _RU_ONLY:
-            cyr += 1
-            if ch in _UK_ONLY:
-                uk += 1
-            elif ch in _RU_ONLY:
-                ru += 1
-        elif "a" <= ch.lower() <= "z":
-            lat += 1
+    # Counted with C-speed regex scans, not a Python loop over characters: this runs for every sentence of
+    # every article (a Python loop cost ~1.5 ms per 10,000 characters, a sixth of monitor's own CPU per page).
+    head = text[:sample]
+    cyr = len(_CYRILLIC.findall(head))
+    lat = len(_LATIN.findall(head))
+    uk = len(_UK_LETTERS.findall(head))
+    ru = len(_RU_LETTERS.findall(head))
     if cyr + lat < 3:
         return None
     if cyr >= lat:
