@@ -15,27 +15,23 @@ from tests.conftest import ROOT, write_config
 from tests.feedserver import Route
 
 
-def start_daemon(config, db) -> subprocess.Popen:
+def start_daemon(config, db, **env_extra: str) -> subprocess.Popen:
+    """`monitor run` as a user starts it, with only the environment the test gives it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MONITOR_", "SMTP_"))}
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "monitor.cli",
-            "--config",
-            str(config),
-            "--db",
-            str(db),
-            "run",
-            "--workers",
-            "0",
-        ],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env={**env, "PYTHONUNBUFFERED": "1"},
-    )
+    env.update(PYTHONUNBUFFERED="1", **env_extra)
+    cmd = [
+        sys.executable,
+        "-m",
+        "monitor.cli",
+        "--config",
+        str(config),
+        "--db",
+        str(db),
+        "run",
+        "--workers",
+        "0",
+    ]
+    return subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env)
 
 
 def wait_for_lines(proc: subprocess.Popen, needles: list[str], timeout: float = 60) -> list[str]:
@@ -134,26 +130,7 @@ def test_daemon_sends_the_daily_digest_over_smtp_once(feed_server, tmp_path):
 
     smtp = SmtpServer(free_port())
     smtp.start()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MONITOR_", "SMTP_"))}
-    env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp.port), PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "monitor.cli",
-            "--config",
-            str(config),
-            "--db",
-            str(db),
-            "run",
-            "--workers",
-            "0",
-        ],
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env=env,
-    )
+    proc = start_daemon(config, db, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp.port))
     try:
         wait_for_lines(proc, ["digest: ", "status='sent'"], timeout=60)
         proc.send_signal(signal.SIGTERM)
