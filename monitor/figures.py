@@ -262,7 +262,7 @@ _REPEATED_UNIT = re.compile(
 )
 # A currency sign or code before the high bound: "between $5,000 and $15,000", "від ₴5 000 до ₴15 000".
 _CURRENCY_TAIL = re.compile(r"\s*(?:[$€£₴₽]|(?:UAH|USD|EUR|RUB|GBP)\s?)$")
-_RANGE_START = re.compile(r"\b(?:between|from|від|од|від|з|із|зі|от|с|со|між|между)\s*$", _I)
+_RANGE_START = re.compile(r"\b(?:between|from|від|од|з|із|зі|от|с|со|між|между)\s*$", _I)
 
 _VAGUE = re.compile(
     r"\b(?:(?:several|a few|a couple of|many|some)\s+(?:thousand|hundred|dozen|million)(?:\s+(?:thousand|million))?"

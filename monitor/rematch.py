@@ -50,18 +50,11 @@ def rematch_articles(
             text_source="page",
         )
         analysis = analyze_article(article, topics)
-        before = store.hits_for(row["id"])
-        matched = {h.topic for h in analysis.hits}
-        with store.transaction() as db:
-            for hit in analysis.hits:
-                old = before.get(hit.topic)
-                if old is None:
-                    report.added.append((row["id"], hit.topic))
-                elif old["retired_at"] is not None:
-                    report.restored.append((row["id"], hit.topic))
-            for topic, old in before.items():
-                if topic not in matched and old["retired_at"] is None:
-                    db.execute("UPDATE hits SET retired_at = ? WHERE id = ?", (now, old["id"]))
-                    report.retired.append((row["id"], topic))
-        report.new_figures += store.write_analysis(row["id"], analysis.hits, analysis.figures, now)
+        added, retired, restored, new_figures = store.rematch_article(
+            row["id"], analysis.hits, analysis.figures, now
+        )
+        report.added += [(row["id"], topic) for topic in added]
+        report.retired += [(row["id"], topic) for topic in retired]
+        report.restored += [(row["id"], topic) for topic in restored]
+        report.new_figures += new_figures
     return report

@@ -374,14 +374,28 @@ class Store:
         )
         result.new_entries += cur.rowcount
 
-    def write_analysis(
+    def rematch_article(
         self, article_id: int, hits: Sequence[Hit], figures: Sequence[Figure], now: str
-    ) -> int:
-        """Upsert hits and figures of an already stored article (rematch); returns the number of new figures."""
+    ) -> tuple[list[str], list[str], list[str], int]:
+        """Replace a stored article's matches with a new analysis, in one transaction: hits that no longer
+        match are retired (kept), returning ones are restored. Returns (added, retired, restored) topics and
+        the number of new figures."""
         result = WriteResult()
         with self.transaction() as db:
+            before = {
+                r[0]: (r[1], r[2])
+                for r in db.execute(
+                    "SELECT topic, id, retired_at FROM hits WHERE article_id = ?", (article_id,)
+                )
+            }
+            matched = {h.topic for h in hits}
+            added = [h.topic for h in hits if h.topic not in before]
+            restored = [h.topic for h in hits if h.topic in before and before[h.topic][1] is not None]
+            retired = [t for t, (_, retired_at) in before.items() if t not in matched and retired_at is None]
+            for topic in retired:
+                self._retire(db, before[topic][0], now)
             self._write_hits_and_figures(db, article_id, hits, figures, now, result)
-        return result.new_figures
+        return added, retired, restored, result.new_figures
 
     def _write_hits_and_figures(
         self,
@@ -498,7 +512,11 @@ class Store:
 
     def retire_hit(self, hit_id: int, now: str) -> None:
         with self.transaction() as db:
-            db.execute("UPDATE hits SET retired_at = ? WHERE id = ? AND retired_at IS NULL", (now, hit_id))
+            self._retire(db, hit_id, now)
+
+    @staticmethod
+    def _retire(db: sqlite_utils.Database, hit_id: int, now: str) -> None:
+        db.execute("UPDATE hits SET retired_at = ? WHERE id = ? AND retired_at IS NULL", (now, hit_id))
 
     # --- reads for the CLI ---------------------------------------------------------------------------
 
@@ -604,11 +622,6 @@ class Store:
             sql += " WHERE first_seen_at >= ?"
             params.append(since)
         yield from self.db.query(sql + " ORDER BY id", params)
-
-    def hits_for(self, article_id: int) -> dict[str, dict[str, Any]]:
-        return {
-            r["topic"]: r for r in self.db.query("SELECT * FROM hits WHERE article_id = ?", (article_id,))
-        }
 
     def counts(self) -> dict[str, int]:
         return {
