@@ -79,8 +79,14 @@ def _compiled(topics: Sequence[TopicSpec]) -> Any:
 
 
 def analyze_article(article: Article, topics: Sequence[TopicSpec]) -> Analysis:
+    """Topics first; figures only for an article on a topic.
+
+    Most articles of a general news feed match no topic, and their numbers (scores, prices, populations) are
+    not what anyone monitors: skipping them saves the figure pass (~2 ms a page, bench/README.md) on most
+    pages. ``monitor rematch`` adds an article's figures when new topics make it match.
+    """
     hits = tuple(match_topics(article.title, article.text, _compiled(topics), article.language))
-    figures = tuple(find_figures(article.text, article.language, hits)) if article.text else ()
+    figures = tuple(find_figures(article.text, article.language, hits)) if article.text and hits else ()
     return Analysis(article, hits, figures)
 
 

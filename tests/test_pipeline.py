@@ -155,3 +155,36 @@ def test_extract_html_page(tmp_path):
     out = json.loads(result.stdout)
     assert out["language"] == "uk"
     assert "desertion" in {t["topic"] for t in out["topics"]}
+
+
+def test_off_topic_article_gets_figures_only_once_a_topic_matches(feed_server, tmp_path):
+    """Figures are extracted for articles on a topic; an off-topic article's numbers are skipped until
+    `monitor rematch` with new topics makes it match."""
+    feeds = serve_corpus(feed_server)
+    config = write_config(tmp_path / "feeds.yaml", feeds[:1])
+    db = tmp_path / "m.db"
+    first = run_monitor("--config", str(config), "--db", str(db), "run", "--once", "--workers", "1")
+    assert first.returncode == 0, first.stderr
+
+    def figures_of(page: str) -> list[dict]:
+        return rows(
+            db,
+            "SELECT f.* FROM figures f JOIN articles a ON a.id = f.article_id WHERE a.url LIKE ?",
+            f"%{page}",
+        )
+
+    bbc = rows(db, "SELECT id, text FROM articles WHERE url LIKE '%bbc.com.52241221.html'")
+    assert bbc and any(ch.isdigit() for ch in bbc[0]["text"])  # stored, with numbers in its text
+    assert figures_of("bbc.com.52241221.html") == []
+    assert figures_of("seed-article.html")  # the on-topic article's figures are there
+
+    widened = tmp_path / "widened.yaml"
+    widened.write_text(
+        config.read_text(encoding="utf-8") + "topics:\n  epidemic:\n    terms:\n      en: [coronavirus]\n",
+        encoding="utf-8",
+    )
+    rematch = run_monitor("--config", str(widened), "--db", str(db), "rematch")
+    assert rematch.returncode == 0, rematch.stderr
+    added = figures_of("bbc.com.52241221.html")
+    assert added and {f["topic"] for f in added} <= {"epidemic", None}
+    assert f"+ article {bbc[0]['id']} epidemic" in rematch.stdout
