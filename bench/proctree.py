@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 
 __all__ = ["TreeSampler", "descendants", "tree_rss_mb"]
 
@@ -131,4 +130,4 @@ class TreeSampler:
                     self._cpu[p] = c
             if n % 2 == 1:
                 self.peak_pss_mb = max(self.peak_pss_mb, sum(_pss_mb(p) for p in pids))
-            time.sleep(self.interval)
+            self._stop.wait(self.interval)  # returns at once when the process has exited

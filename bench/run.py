@@ -131,7 +131,7 @@ def measure(
     )
     with TreeSampler(proc.pid, interval=0.1) as sampler:
         out, _ = proc.communicate()
-    wall = time.perf_counter() - t0
+        wall = time.perf_counter() - t0  # at exit: not waiting for the sampler's last interval
     if log:
         stderr.close()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -293,6 +293,8 @@ class Fetcher:
                 body = b""
                 if 200 <= response.status_code < 300:
                     body = await _read_capped(response, max_bytes, url)
+                else:
+                    await _drain(response)
                 return response, body
         except httpx.TimeoutException as e:
             raise FetchError(f"timeout ({type(e).__name__}) fetching {url}") from e
@@ -300,6 +302,23 @@ class Fetcher:
             raise FetchError(f"network error fetching {url}: {e or type(e).__name__}") from e
         except httpx.HTTPError as e:
             raise FetchError(f"HTTP error fetching {url}: {e}") from e
+
+
+_DRAIN_BYTES = 64 * 1024
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read a 304's, redirect's or error's (small) body to its end, so the connection goes back to the pool
+    for the next request instead of being closed (a 304 has no body, but the connection is only reusable once
+    the response has been read to its end). A larger body is left unread and its connection closed."""
+    declared = response.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > _DRAIN_BYTES:
+        return
+    size = 0
+    async for chunk in response.aiter_raw():
+        size += len(chunk)
+        if size > _DRAIN_BYTES:
+            return
 
 
 async def _read_capped(response: httpx.Response, max_bytes: int, url: str) -> bytes:

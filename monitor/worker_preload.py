@@ -1,16 +1,18 @@
 """Imported once by the forkserver before it forks the extraction workers (see pipeline.Poller.executor).
 
 What is loaded here is loaded once and shared by every worker (copy-on-write pages), instead of once per
-worker: trafilatura and lxml, and the pymorphy3 dictionaries for Ukrainian and Russian (~65 MB per worker
-otherwise, bench/README.md). Importing this module has exactly that side effect, and no other.
+worker: trafilatura and lxml, the pymorphy3 dictionaries for Ukrainian and Russian and simplemma's English
+table (~95 MB per worker otherwise, bench/README.md). Importing this module has exactly that side effect, and no other.
 """
 
-import trafilatura  # noqa: F401  - the extraction stack
-
 from monitor import analyze  # noqa: F401  - matching, figures and their imports
+from monitor.extract import load_trafilatura
+from monitor.match import _english_dictionary
 from monitor.numbers import word_table
 from monitor.text import morph_analyzer
 
 for _language in ("uk", "ru"):
     morph_analyzer(_language)
 word_table()
+_english_dictionary()  # simplemma's English table (~27 MB)
+load_trafilatura()  # the extraction stack

@@ -57,6 +57,7 @@ class FeedServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.peers: list[int] = []  # the client's port of each request: one port per TCP connection
         self._lock = threading.Lock()
         server = self
 
@@ -69,6 +70,7 @@ class FeedServer:
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 with server._lock:
                     server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                    server.peers.append(self.client_address[1])
                 route = server.routes.get(self.path) or server.routes.get(self.path.split("?", 1)[0])
                 if route is None:
                     self._send(404, b"not found", "text/plain", {})

@@ -40,6 +40,29 @@ def test_conditional_get_and_user_agent(feed_server):
     assert feed_server.requests[0][1]["user-agent"] == "monitor-test/1"
 
 
+def test_connection_is_reused_after_304_redirect_and_error(feed_server):
+    """A response without a body to read (304) or with a small one left unread (redirect, 404) must not cost
+    a new TCP (and, for https, TLS) connection for the next request."""
+    url = feed_server.add("/f.xml", Route(body=b"<rss/>"))
+    feed_server.add("/moved", Route(status=302, headers={"Location": "/f.xml"}, body=b"see /f.xml", etag=False))
+    fetcher = fetcher_for(feed_server)
+
+    async def go():
+        try:
+            first = await fetcher.get(url, max_bytes=1000)
+            for _ in range(3):
+                assert (await fetcher.get(url, max_bytes=1000, etag=first.etag)).not_modified
+            assert (await fetcher.get(feed_server.url("/moved"), max_bytes=1000)).body == b"<rss/>"
+            with pytest.raises(HTTPStatusError):
+                await fetcher.get(feed_server.url("/missing"), max_bytes=1000)
+            await fetcher.get(url, max_bytes=1000)
+        finally:
+            await fetcher.aclose()
+
+    asyncio.run(go())
+    assert len(feed_server.peers) == 8 and len(set(feed_server.peers)) == 1
+
+
 def test_byte_cap_counts_while_streaming(feed_server):
     url = feed_server.add("/big", Route(body=b"x" * 50_000, content_type="text/html"))
     with pytest.raises(TooLarge, match="cap of 10000"):
