@@ -44,7 +44,9 @@ def test_connection_is_reused_after_304_redirect_and_error(feed_server):
     """A response without a body to read (304) or with a small one left unread (redirect, 404) must not cost
     a new TCP (and, for https, TLS) connection for the next request."""
     url = feed_server.add("/f.xml", Route(body=b"<rss/>"))
-    feed_server.add("/moved", Route(status=302, headers={"Location": "/f.xml"}, body=b"see /f.xml", etag=False))
+    feed_server.add(
+        "/moved", Route(status=302, headers={"Location": "/f.xml"}, body=b"see /f.xml", etag=False)
+    )
     fetcher = fetcher_for(feed_server)
 
     async def go():
