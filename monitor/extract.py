@@ -50,12 +50,12 @@ JUSTEXT_LANGUAGES = ("English", "Ukrainian", "Russian")
 def load_trafilatura() -> Any:
     """trafilatura, imported (heavy: lxml, justext…) and set up for monitor's languages on first call."""
     import trafilatura
-    import trafilatura.external
+    from trafilatura import external
 
-    if trafilatura.external.JT_STOPLIST is None:
+    if external.JT_STOPLIST is None:
         from justext.utils import get_stoplist
 
-        trafilatura.external.JT_STOPLIST = tuple(
+        external.JT_STOPLIST = tuple(  # type: ignore[assignment]  # trafilatura declares it None until built
             sorted({word for language in JUSTEXT_LANGUAGES for word in get_stoplist(language)})
         )
     return trafilatura
