@@ -11,7 +11,7 @@ import email.utils
 import ipaddress
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -164,9 +164,11 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-def _guarded_transport(guard: AddressGuard, concurrency: int) -> httpx.AsyncHTTPTransport:
-    ssl_context = httpx.create_ssl_context(trust_env=False)  # loading the CA bundle costs ~20 ms: once
-    transport = httpx.AsyncHTTPTransport(verify=ssl_context, trust_env=False)
+def _guarded_transport(guard: AddressGuard, concurrency: int, *, tls: bool) -> httpx.AsyncHTTPTransport:
+    """A transport whose connections go through the address guard; ``tls``: for https (loads the CA bundle)."""
+    # one SSL context for every https connection: loading the CA bundle costs ~20 ms
+    ssl_context = httpx.create_ssl_context(trust_env=False) if tls else None
+    transport = httpx.AsyncHTTPTransport(verify=ssl_context or False, trust_env=False)
     # httpx has no public hook for the network backend; the pool is rebuilt with ours (httpx 0.28, pinned).
     transport._pool = httpcore.AsyncConnectionPool(
         ssl_context=ssl_context,
@@ -176,6 +178,24 @@ def _guarded_transport(guard: AddressGuard, concurrency: int) -> httpx.AsyncHTTP
         network_backend=_GuardedBackend(guard),
     )
     return transport
+
+
+class _OnFirstUse(httpx.AsyncBaseTransport):
+    """Builds its transport at the first request: the https transport's CA bundle is loaded only by a process
+    that fetches something over https (a poll of unchanged plain-http feeds never does; bench/README.md)."""
+
+    def __init__(self, build: Callable[[], httpx.AsyncBaseTransport]) -> None:
+        self._build = build
+        self.transport: httpx.AsyncBaseTransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.transport is None:
+            self.transport = self._build()
+        return await self.transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        if self.transport is not None:
+            await self.transport.aclose()
 
 
 def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -210,7 +230,10 @@ class Fetcher:
             ),
             headers={"User-Agent": limits.user_agent, "Accept-Encoding": "gzip, deflate"},
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            transport=transport or _guarded_transport(self.guard, concurrency),
+            transport=transport or _guarded_transport(self.guard, concurrency, tls=False),
+            mounts=None
+            if transport
+            else {"https://": _OnFirstUse(lambda: _guarded_transport(self.guard, concurrency, tls=True))},
             trust_env=False,
         )
 

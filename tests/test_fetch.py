@@ -65,6 +65,34 @@ def test_connection_is_reused_after_304_redirect_and_error(feed_server):
     assert len(feed_server.peers) == 8 and len(set(feed_server.peers)) == 1
 
 
+def test_https_transport_is_built_on_first_https_request_and_guarded(feed_server):
+    """Plain-http polls never load the CA bundle; the first https request builds the TLS transport, whose
+    connections go through the same connect-time address check."""
+    from monitor.fetch import _OnFirstUse
+
+    fetcher = fetcher_for(feed_server)
+    https = next(t for t in fetcher._client._mounts.values() if isinstance(t, _OnFirstUse))
+    url = feed_server.add("/f.xml", Route(body=b"<rss/>"))
+    tls_url = url.replace(
+        "http://", "https://"
+    )  # the same port, which speaks plain HTTP: the handshake fails
+    fetcher.guard.allow_hosts.add(f"127.0.0.1:{feed_server.port}")
+
+    async def go():
+        try:
+            assert (await fetcher.get(url, max_bytes=1000)).body == b"<rss/>"
+            assert https.transport is None
+            with pytest.raises(FetchError, match="network error fetching https://"):
+                await fetcher.get(tls_url, max_bytes=1000)
+            assert https.transport is not None
+            pool = https.transport._pool
+            assert pool._ssl_context is not None and type(pool._network_backend).__name__ == "_GuardedBackend"
+        finally:
+            await fetcher.aclose()
+
+    asyncio.run(go())
+
+
 def test_byte_cap_counts_while_streaming(feed_server):
     url = feed_server.add("/big", Route(body=b"x" * 50_000, content_type="text/html"))
     with pytest.raises(TooLarge, match="cap of 10000"):

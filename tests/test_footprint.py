@@ -25,7 +25,16 @@ def test_cli_module_is_light():
 
 def test_unchanged_poll_path_does_not_load_the_extraction_stack():
     loaded = _modules_after("import monitor.cli, monitor.scheduler, monitor.pipeline")
-    assert not loaded & {"trafilatura", "lxml", "pymorphy3", "simplemma", "justext", "apscheduler", "numpy"}
+    assert not loaded & {
+        "trafilatura",
+        "lxml",
+        "pymorphy3",
+        "simplemma",
+        "justext",
+        "apscheduler",
+        "numpy",
+        "sqlite_utils",
+    }
 
 
 def test_justext_fallback_scores_against_monitors_languages_only():

@@ -58,6 +58,41 @@ def processed(i: int, text: str = "Up to 30,000 soldiers desert each month.") ->
     return ProcessedEntry(entry(i), article, f"https://x.example/{i}", (hit,), (fig,))
 
 
+def test_transactions_nest_as_savepoints_and_roll_back_whole(tmp_path):
+    """Store.transaction is the only way a transaction starts; a failing inner block is undone alone, a
+    failing outer block leaves nothing; another connection sees only committed rows."""
+    path = tmp_path / "t.db"
+    store = open_store(path)
+    other = sqlite3.connect(path)
+
+    def names() -> list[str]:
+        return [r[0] for r in other.execute("SELECT name FROM feeds ORDER BY name")]
+
+    def add(db, name: str) -> None:
+        db.execute("INSERT INTO feeds (url, name, added_at) VALUES (?, ?, ?)", (f"https://{name}", name, NOW))
+
+    add(store.db, "autocommitted")  # outside a transaction: committed at once
+    assert names() == ["autocommitted"]
+    with store.transaction() as db:
+        add(db, "kept")
+        with pytest.raises(RuntimeError), db.atomic():
+            add(db, "undone")
+            raise RuntimeError("inner block fails")
+        assert names() == ["autocommitted"]  # not committed yet
+    assert names() == ["autocommitted", "kept"]
+    with pytest.raises(RuntimeError), store.transaction() as db:
+        add(db, "lost")
+        raise RuntimeError("outer block fails")
+    with pytest.raises(StoreError, match="write failed"), store.transaction() as db:
+        add(db, "duplicate")
+        add(db, "duplicate")  # UNIQUE(url): the whole transaction is rolled back
+    assert names() == ["autocommitted", "kept"]
+    assert not store.db.conn.in_transaction
+    assert store.query("SELECT name FROM feeds WHERE name = ?", ["kept"]) == [{"name": "kept"}]
+    other.close()
+    store.close()
+
+
 def test_schema_is_created_in_wal_mode_and_versioned(tmp_path):
     store = open_store(tmp_path / "sub" / "m.db")
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
