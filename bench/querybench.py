@@ -228,7 +228,6 @@ def measure(path: str, repeat: int) -> dict:
     chunk = ids[:500]
     art = [r[0] for r in store.db.execute(f"SELECT article_id FROM hits WHERE id IN ({marks})", chunk)]
     amarks = ",".join("?" * len(art))
-    floor = (NOW - timedelta(days=16)).date().isoformat()
     pieces = {
         "claim": (
             "SELECT id, matched_at FROM hits WHERE digest_id IS NULL AND retired_at IS NULL ORDER BY id",
@@ -249,7 +248,11 @@ def measure(path: str, repeat: int) -> dict:
             f"g.article_id LEFT JOIN feeds f ON f.id = a.feed_id WHERE g.article_id IN ({amarks}) ORDER BY g.id",
             art,
         ),
-        "chart_14d": ("SELECT matched_at FROM hits WHERE retired_at IS NULL AND matched_at >= ?", [floor]),
+        # one of the chart's 14 per-day counts (a day's index range; gather_digest_data runs 14)
+        "chart_one_day": (
+            "SELECT COUNT(*) FROM hits WHERE matched_at >= ? AND matched_at < ? AND retired_at IS NULL",
+            [_iso(NOW - timedelta(days=2)), _iso(NOW - timedelta(days=1))],
+        ),
         "figures_topic_30d": (FIGURES_SQL, ["desertion", _iso(NOW - timedelta(days=30))]),
     }
     out["pieces"] = {}

@@ -43,6 +43,7 @@ __all__ = [
     "build_digest",
     "cluster_stories",
     "daily_counts",
+    "local_days_utc",
     "digest_period",
     "digest_subject",
     "figure_amount",
@@ -293,6 +294,27 @@ def daily_counts(
         if first <= day <= last:
             counts[day] += weight
     return tuple((first + timedelta(days=i), counts[first + timedelta(days=i)]) for i in range(days))
+
+
+def local_days_utc(
+    end: datetime, tz: str, days: int = CHART_DAYS
+) -> tuple[tuple[date, datetime, datetime], ...]:
+    """The ``days`` local days ending with ``end``'s day, oldest first, each as (day, first UTC instant, UTC
+    instant after it): what ``daily_counts`` bins by, as ranges a database index can count. The last range
+    ends just after ``end`` (later stamps are not counted, as in ``daily_counts``).
+
+    Midnight is taken with fold=0, so a day whose midnight is skipped by a DST change starts at the
+    transition and one whose midnight repeats starts at the first — the same days ``astimezone`` gives."""
+    zone = ZoneInfo(tz)
+    last = end.astimezone(zone).date()
+    first = last - timedelta(days=days - 1)
+    out = []
+    for i in range(days):
+        day = first + timedelta(days=i)
+        lo = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+        hi = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+        out.append((day, lo, min(hi, end.astimezone(UTC) + timedelta(seconds=1))))
+    return tuple(out)
 
 
 def highlight(snippet: str, keywords: Sequence[str]) -> tuple[tuple[str, bool], ...]:

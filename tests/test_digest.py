@@ -33,6 +33,7 @@ from monitor.digest import (
     digest_subject,
     format_figure,
     highlight,
+    local_days_utc,
     render_digest,
     retry_delay,
     story_similarity,
@@ -368,6 +369,33 @@ def test_daily_counts_bins_by_local_day_and_fills_gaps():
     assert dict(days)[date(2026, 11, 27)] == 1
     assert dict(days)[date(2026, 11, 28)] == 2
     assert sum(n for _, n in days) == 3
+
+
+@pytest.mark.parametrize(
+    "tz, end",
+    [
+        ("Europe/Kyiv", utc(2026, 11, 28, 5, 0)),
+        ("Europe/Kyiv", utc(2026, 4, 3, 12, 0)),  # the window holds the spring DST change (29 March)
+        ("America/Santiago", utc(2026, 9, 15, 12, 0)),  # DST starts at local midnight (6 Sept): no 00:00
+        ("Asia/Kathmandu", utc(2026, 11, 28, 23, 59, 30)),  # +05:45, the end seconds before a UTC day ends
+    ],
+)
+def test_local_days_utc_count_what_daily_counts_bins(tz, end):
+    """The chart counts hits in SQL per UTC range of each local day; the ranges must give exactly the bins
+    daily_counts gives stamp by stamp, around DST changes and odd offsets too."""
+    import random
+
+    rng = random.Random(7)
+    start = end - timedelta(days=16)
+    stamps = [
+        start + timedelta(seconds=rng.randrange(int(timedelta(days=16.5).total_seconds())))
+        for _ in range(3000)
+    ]
+    stamps += [end, end + timedelta(seconds=1)]
+    ranges = local_days_utc(end, tz, days=14)
+    by_range = tuple((day, sum(1 for s in stamps if lo <= s < hi)) for day, lo, hi in ranges)
+    assert by_range == daily_counts(stamps, end, tz, days=14)
+    assert all(lo.tzinfo is UTC and hi.tzinfo is UTC for _, lo, hi in ranges)
 
 
 class TestClustering:
