@@ -78,15 +78,19 @@ def _compiled(topics: Sequence[TopicSpec]) -> Any:
     return entry[1]
 
 
-def analyze_article(article: Article, topics: Sequence[TopicSpec]) -> Analysis:
-    """Topics first; figures only for an article on a topic.
+def analyze_article(
+    article: Article, topics: Sequence[TopicSpec], *, figures_without_topic: bool = False
+) -> Analysis:
+    """Topics first; figures only for an article on a topic (unless ``figures_without_topic``).
 
     Most articles of a general news feed match no topic, and their numbers (scores, prices, populations) are
     not what anyone monitors: skipping them saves the figure pass (~2 ms a page, bench/README.md) on most
-    pages. ``monitor rematch`` adds an article's figures when new topics make it match.
+    pages. ``monitor rematch`` adds an article's figures when new topics make it match; ``monitor extract
+    --all-figures`` reads them from any text.
     """
     hits = tuple(match_topics(article.title, article.text, _compiled(topics), article.language))
-    figures = tuple(find_figures(article.text, article.language, hits)) if article.text and hits else ()
+    wanted = article.text and (hits or figures_without_topic)
+    figures = tuple(find_figures(article.text, article.language, hits)) if wanted else ()
     return Analysis(article, hits, figures)
 
 

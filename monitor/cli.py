@@ -139,8 +139,13 @@ def check_config(obj: _Context) -> None:
 @cli.command()
 @click.argument("source")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON contract (docs/cli.md).")
+@click.option(
+    "--all-figures",
+    is_flag=True,
+    help="Figures even when no topic matches (the daemon reads figures only from articles on a topic).",
+)
 @click.pass_obj
-def extract(obj: _Context, source: str, as_json: bool) -> None:
+def extract(obj: _Context, source: str, as_json: bool, all_figures: bool) -> None:
     """Run the per-article pipeline on one .txt/.html file or URL."""
     from monitor.analyze import analyze_article, article_from_page, to_json
     from monitor.match import load_default_topics
@@ -181,7 +186,7 @@ def extract(obj: _Context, source: str, as_json: bool) -> None:
                 published=None,
                 text_source="file",
             )
-    analysis = analyze_article(article, topics)
+    analysis = analyze_article(article, topics, figures_without_topic=all_figures)
     if as_json:
         click.echo(json.dumps(to_json(analysis), ensure_ascii=False, indent=2))
         return

@@ -250,7 +250,7 @@ def _run_demo(db_path: str, out_dir: str, echo: Callable[[str], Any], *, keep: b
 
     echo("")
     echo(
-        f"Figures under a topic ({len(figures)}; {untopical} more in other news are stored with topic NULL):"
+        f"Figures under a topic ({len(figures)}; {untopical} more in these articles sit under no topic):"
         " value · qualifier · what is counted · period · claimed by"
     )
     for g in figures:

@@ -328,20 +328,32 @@ class Fetcher:
 
 
 _DRAIN_BYTES = 64 * 1024
+_DRAIN_SECONDS = 0.5
 
 
 async def _drain(response: httpx.Response) -> None:
-    """Read a 304's, redirect's or error's (small) body to its end, so the connection goes back to the pool
-    for the next request instead of being closed (a 304 has no body, but the connection is only reusable once
-    the response has been read to its end). A larger body is left unread and its connection closed."""
-    declared = response.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > _DRAIN_BYTES:
+    """Read a 304's, redirect's or error's small body to its end, best effort, so the connection goes back to
+    the pool instead of being closed (it is reusable only once the response has been read to its end).
+
+    Never changes the outcome: a body that is large, slow or broken is left unread (the connection is closed
+    instead) and the status, Location or Retry-After stand. A 304 that declares a body (not allowed, RFC 9110
+    §15.4.5) is not read either: its bytes would sit in front of the next response on that connection."""
+    headers = response.headers
+    declared = headers.get("content-length")
+    if response.status_code == 304:
+        if "transfer-encoding" in headers or (declared and declared.strip() != "0"):
+            return
+    elif declared and declared.isdigit() and int(declared) > _DRAIN_BYTES:
         return
     size = 0
-    async for chunk in response.aiter_raw():
-        size += len(chunk)
-        if size > _DRAIN_BYTES:
-            return
+    try:
+        async with asyncio.timeout(_DRAIN_SECONDS):
+            async for chunk in response.aiter_raw():
+                size += len(chunk)
+                if size > _DRAIN_BYTES:
+                    return
+    except (httpx.HTTPError, TimeoutError):
+        return
 
 
 async def _read_capped(response: httpx.Response, max_bytes: int, url: str) -> bytes:

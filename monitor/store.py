@@ -439,6 +439,14 @@ class Store:
             retired = [t for t, (_, retired_at) in before.items() if t not in matched and retired_at is None]
             for topic in retired:
                 self._retire(db, before[topic][0], now)
+            if retired:
+                # Figures under a topic the article no longer matches lose it: an article that now matches
+                # nothing gets no figures from the analysis, so none of its stored ones would be updated.
+                marks = ",".join("?" * len(retired))
+                db.execute(
+                    f"UPDATE figures SET topic = NULL, hit_id = NULL WHERE article_id = ? AND topic IN ({marks})",
+                    (article_id, *retired),
+                )
             self._write_hits_and_figures(db, article_id, hits, figures, now, result)
         return added, retired, restored, result.new_figures
 

@@ -65,6 +65,78 @@ def test_connection_is_reused_after_304_redirect_and_error(feed_server):
     assert len(feed_server.peers) == 8 and len(set(feed_server.peers)) == 1
 
 
+def _raw(status_line: bytes, headers: dict[str, str], body: bytes, *, close: bool = False):
+    """A route handler writing exactly these bytes (for malformed responses http.server would not send)."""
+
+    def handler(h) -> None:
+        head = status_line + b"\r\n" + b"".join(f"{k}: {v}\r\n".encode() for k, v in headers.items())
+        h.wfile.write(head + b"\r\n" + body)
+        h.wfile.flush()
+        h.close_connection = close
+
+    return handler
+
+
+def test_reading_an_error_or_redirect_body_never_changes_the_outcome(feed_server):
+    """The bodies are read only so the connection can be reused: a truncated or stalled body must not turn a
+    410 into a network error (the feed would never be retired), lose a Retry-After, or stall a redirect."""
+    feed_server.add("/f.xml", Route(body=b"<rss/>"))
+    gone = feed_server.add(
+        "/gone", Route(handler=_raw(b"HTTP/1.1 410 Gone", {"Content-Length": "100"}, b"short", close=True))
+    )
+    busy = feed_server.add(
+        "/busy",
+        Route(
+            handler=_raw(
+                b"HTTP/1.1 503 Busy",
+                {"Transfer-Encoding": "chunked", "Retry-After": "3600"},
+                b"zz\r\nnot chunked",
+                close=True,
+            )
+        ),
+    )
+
+    def stall(h) -> None:  # a redirect whose promised body never comes
+        h.wfile.write(b"HTTP/1.1 302 Found\r\nLocation: /f.xml\r\nContent-Length: 100\r\n\r\n")
+        h.wfile.flush()
+        time.sleep(2.5)
+        h.close_connection = True
+
+    moved = feed_server.add("/stall", Route(handler=stall))
+    with pytest.raises(HTTPStatusError) as e:
+        get(fetcher_for(feed_server), gone)
+    assert e.value.status == 410
+    with pytest.raises(HTTPStatusError) as e:
+        get(fetcher_for(feed_server), busy)
+    assert e.value.status == 503 and e.value.retry_after == 3600
+    started = time.monotonic()
+    assert get(fetcher_for(feed_server, total=10), moved).body == b"<rss/>"
+    assert time.monotonic() - started < 2.0  # not waiting for the body (nor the read timeout)
+
+
+def test_a_304_with_a_body_does_not_poison_the_next_response(feed_server):
+    """A 304 has no body (RFC 9110 §15.4.5); a server that sends one anyway must not leave its bytes in front
+    of the next response on a reused connection."""
+    feed_server.add(
+        "/junk304",
+        Route(handler=_raw(b"HTTP/1.1 304 Not Modified", {"ETag": '"x"', "Content-Length": "6"}, b"<rss/>")),
+    )
+    feed_server.add("/f.xml", Route(body=b"<rss/>"))
+    fetcher = fetcher_for(feed_server)
+
+    async def go():
+        try:
+            for _ in range(2):
+                assert (
+                    await fetcher.get(feed_server.url("/junk304"), max_bytes=100, etag='"x"')
+                ).not_modified
+                assert (await fetcher.get(feed_server.url("/f.xml"), max_bytes=100)).body == b"<rss/>"
+        finally:
+            await fetcher.aclose()
+
+    asyncio.run(go())
+
+
 def test_https_transport_is_built_on_first_https_request_and_guarded(feed_server):
     """Plain-http polls never load the CA bundle; the first https request builds the TLS transport, whose
     connections go through the same connect-time address check."""

@@ -149,6 +149,19 @@ def test_extract_seed_article_json_finds_both_topics():
         assert key in out["figures"][0]
 
 
+def test_extract_reads_figures_of_off_topic_text_only_when_asked(tmp_path):
+    text = tmp_path / "budget.txt"
+    text.write_text(
+        "City budget approved\nThe council approved a budget of 4.2 million euros, up from 3.9 million.\n",
+        encoding="utf-8",
+    )
+    plain = json.loads(run_monitor("extract", str(text), "--json").stdout)
+    assert plain["topics"] == [] and plain["figures"] == []  # as the daemon stores it
+    every = json.loads(run_monitor("extract", str(text), "--json", "--all-figures").stdout)
+    assert every["topics"] == [] and {f["value"] for f in every["figures"]} >= {4200000}
+    assert all(f["topic"] is None for f in every["figures"])
+
+
 def test_extract_html_page(tmp_path):
     result = run_monitor("extract", "monitor/data/demo/uk-szch.html", "--json")
     assert result.returncode == 0, result.stderr

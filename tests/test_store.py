@@ -183,3 +183,20 @@ def test_content_hash_ignores_whitespace_and_case():
     long = "word " * 100
     assert content_hash("A", long) == content_hash("B", "  " + long.upper())
     assert content_hash("A", "short") != content_hash("B", "short")
+
+
+def test_rematch_that_retires_every_hit_takes_the_topic_off_the_figures(tmp_path):
+    """An article that matches nothing any more gets no figures from the analysis, so the store itself must
+    take the retired topic off its stored figures: `figures --topic` must not list them."""
+    store = open_store(tmp_path / "m.db")
+    store.sync_feeds([FeedCfg("https://f.example/rss")], NOW)
+    feed = store.feed_state("https://f.example/rss")
+    store.record_poll(feed.id, {"last_status": 200}, [processed(1)], NOW)
+    article_id = store.query("SELECT id FROM articles")[0]["id"]
+    assert store.query("SELECT topic FROM figures") == [{"topic": "desertion"}]
+
+    added, retired, restored, new = store.rematch_article(article_id, (), (), "2026-11-29T07:00:00+00:00")
+    assert (added, retired, restored, new) == ([], ["desertion"], [], 0)
+    assert store.query("SELECT topic, hit_id FROM figures") == [{"topic": None, "hit_id": None}]
+    assert store.query("SELECT retired_at FROM hits")[0]["retired_at"] == "2026-11-29T07:00:00+00:00"
+    store.close()
