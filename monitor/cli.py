@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from monitor.config import Config
 
 # Imports beyond click and monitor.errors happen inside the commands: every extraction worker imports this
-# module again (multiprocessing re-imports the main module in each child), and pydantic/httpx/sqlite-utils
+# module again (multiprocessing re-imports the main module in each child), and pydantic, yaml and httpx
 # would cost each worker ~20 MB for nothing (bench/README.md).
 
 DEFAULT_CONFIG = "feeds.yaml"

@@ -35,7 +35,7 @@ log = logging.getLogger("monitor.poll")
 
 @functools.cache
 def _cores() -> int:
-    """os.cpu_count(), asked once: glibc reads /sys on every call (~80 µs; it was asked once per page)."""
+    """os.cpu_count(), asked once per process instead of once per page (each call reads /sys)."""
     return os.cpu_count() or 1
 
 
