@@ -18,7 +18,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import cache
-from itertools import repeat
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -271,28 +270,20 @@ def after_failed_attempt(
 
 
 def daily_counts(
-    stamps: Iterable[datetime],
-    end: datetime,
-    tz: str,
-    days: int = CHART_DAYS,
-    *,
-    weights: Iterable[int] | None = None,
+    stamps: Iterable[datetime], end: datetime, tz: str, days: int = CHART_DAYS
 ) -> tuple[tuple[date, int], ...]:
-    """Hits per local day for the ``days`` days ending with ``end``'s day, oldest first.
-
-    ``weights`` (parallel to ``stamps``) lets a caller pass pre-grouped buckets (a time, a count) instead of
-    one stamp per hit.
-    """
+    """Hits per local day for the ``days`` days ending with ``end``'s day, oldest first, stamp by stamp: the
+    definition the digest's chart follows (it counts the same days in SQL over ``local_days_utc``)."""
     zone = ZoneInfo(tz)
     last = end.astimezone(zone).date()
     first = last - timedelta(days=days - 1)
     counts: Counter[date] = Counter()
-    for stamp, weight in zip(stamps, weights if weights is not None else repeat(1), strict=False):
+    for stamp in stamps:
         if stamp > end:
             continue
         day = stamp.astimezone(zone).date()
         if first <= day <= last:
-            counts[day] += weight
+            counts[day] += 1
     return tuple((first + timedelta(days=i), counts[first + timedelta(days=i)]) for i in range(days))
 
 
