@@ -227,7 +227,9 @@ def is_known(word: str, lang: str) -> bool:
 def _simplemma(word: str, lang: str) -> frozenset[str]:
     import simplemma
 
-    lemma = simplemma.lemmatize(word, lang=lang).lower()
+    # low_memory: the stream-backed table (~6 MB for English) instead of a dict (~27 MB) in every worker;
+    # match._english_dictionary reads the same one.
+    lemma = simplemma.lemmatize(word, lang=lang, low_memory=True).lower()
     forms = {lemma}
     # simplemma returns unknown English words unchanged; a plain plural still has to meet its singular
     # ("evaders" -> "evader").
