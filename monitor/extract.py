@@ -58,6 +58,13 @@ def load_trafilatura() -> Any:
         external.JT_STOPLIST = tuple(  # type: ignore[assignment]  # trafilatura declares it None until built
             sorted({word for language in JUSTEXT_LANGUAGES for word in get_stoplist(language)})
         )
+        try:  # justext lower-cases it into a frozenset on first use and keeps that (lru_cache): do it here,
+            # so the forkserver builds it once for every worker instead of each worker on its first page
+            from justext.core import define_stoplist
+
+            define_stoplist(external.JT_STOPLIST)
+        except ImportError:  # pragma: no cover - another justext layout: it is built on first use instead
+            pass
     return trafilatura
 
 
