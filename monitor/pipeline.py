@@ -75,6 +75,7 @@ class Poller:
     workers: int | None = None  # None: one per core; 0: analyse in this process
     _executor: Executor | None = None
     _page_slots: asyncio.Semaphore | None = None
+    _feed_slots: asyncio.Semaphore | None = None
 
     @property
     def worker_count(self) -> int:
@@ -86,6 +87,16 @@ class Poller:
         if self._page_slots is None:
             self._page_slots = asyncio.Semaphore(max(16, 8 * max(1, self.worker_count)))
         return self._page_slots
+
+    def feed_slots(self) -> asyncio.Semaphore:
+        """Bounds feeds being polled at once: fetched, parsed, their new entries waiting for page slots.
+        Feeds are fetched far faster than their pages are analysed, so without a bound every feed of a cold
+        poll would be fetched and parsed at the start and wait in memory, with its results, until its last
+        page (bench: +30 MB in the main process at 200 × 25). Twice the fetch concurrency, so a poll of
+        unchanged feeds (304s) is bounded by the network, not by this."""
+        if self._feed_slots is None:
+            self._feed_slots = asyncio.Semaphore(2 * self.config.defaults.concurrency)
+        return self._feed_slots
 
     def executor(self) -> Executor | None:
         workers = self.worker_count
@@ -117,6 +128,10 @@ class Poller:
         return list(await asyncio.gather(*(self.poll_feed(f, force=force) for f in feeds)))
 
     async def poll_feed(self, feed: FeedConfig, *, force: bool = False) -> PollOutcome:
+        async with self.feed_slots():  # the feed's state and clock are read once it has its slot
+            return await self._poll_feed(feed, force=force)
+
+    async def _poll_feed(self, feed: FeedConfig, *, force: bool) -> PollOutcome:
         started = time.monotonic()
         now = self.clock()
         state = self.store.feed_state(feed.url)

@@ -201,3 +201,41 @@ def test_off_topic_article_gets_figures_only_once_a_topic_matches(feed_server, t
     added = figures_of("bbc.com.52241221.html")
     assert added and {f["topic"] for f in added} <= {"epidemic", None}
     assert f"+ article {bbc[0]['id']} epidemic" in rematch.stdout
+
+
+def test_feeds_wait_for_a_slot_instead_of_all_being_fetched_at_once(feed_server, tmp_path):
+    """Feeds are fetched far faster than their pages are analysed: a poll takes a feed (fetch, parse, its
+    pages) only when one of 2 × concurrency slots is free, so the parsed feeds and their results do not all
+    wait in memory. With concurrency 1 (two slots) and one request at a time, the third feed is asked for
+    only after every page of some earlier feed was; without the bound all six feeds come first."""
+    page = b"<html><body><p>" + b"Soldiers deserted their units. " * 40 + b"</p></body></html>"
+    feeds = []
+    for i in range(6):
+        items = "".join(
+            f"<item><guid>f{i}e{j}</guid><title>Item {i}.{j}</title>"
+            f"<link>{feed_server.base}/pages/{i}-{j}.html</link></item>"
+            for j in range(2)
+        )
+        body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>F{i}</title>{items}</channel></rss>'
+        feeds.append(feed_server.add(f"/feeds/{i}.xml", Route(body=body.encode())))
+        for j in range(2):
+            feed_server.add(f"/pages/{i}-{j}.html", Route(body=page, content_type="text/html; charset=utf-8"))
+    config = write_config(tmp_path / "feeds.yaml", feeds)
+    config.write_text(config.read_text().replace("defaults:\n", "defaults:\n  concurrency: 1\n"))
+    done = run_monitor(
+        "--config", str(config), "--db", str(tmp_path / "m.db"), "run", "--once", "--workers", "0"
+    )
+    assert done.returncode == 0, done.stderr
+
+    paths = [p for p, _ in feed_server.requests]
+    assert len([p for p in paths if p.startswith("/feeds/")]) == 6
+    pages_seen: dict[int, int] = {}
+    feeds_asked = 0
+    for path in paths:
+        if path.startswith("/pages/"):
+            i = int(path.split("/")[2].split("-")[0])
+            pages_seen[i] = pages_seen.get(i, 0) + 1
+        else:
+            finished = sum(1 for n in pages_seen.values() if n == 2)
+            assert finished >= feeds_asked - 1, (path, paths)
+            feeds_asked += 1
