@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -290,9 +291,30 @@ class Poller:
                 feed_language=language,
             )
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            executor, analyze.process_entry_in_worker, entry, body, content_type, note, language
-        )
+        try:
+            return await loop.run_in_executor(
+                executor, analyze.process_entry_in_worker, entry, body, content_type, note, language
+            )
+        except BrokenProcessPool:
+            # A worker died (killed by the kernel's OOM killer or by hand, or crashed in a C library): the
+            # pool fails every page in flight and refuses new ones. Start a new pool and try this page once
+            # more; a second death fails the feed's poll, so its new entries are tried again next poll.
+            self._discard_executor(executor)
+            log.warning(
+                "extraction worker died (out of memory, killed or crashed); pool restarted, retrying %s",
+                entry.link,
+            )
+            executor = self.executor()
+            assert executor is not None
+            return await loop.run_in_executor(
+                executor, analyze.process_entry_in_worker, entry, body, content_type, note, language
+            )
+
+    def _discard_executor(self, executor: Executor) -> None:
+        """Drop a broken pool, once: every page that was in flight in it lands here."""
+        if self._executor is executor:
+            self._executor = None
+            executor.shutdown(wait=False, cancel_futures=True)
 
     def _record_failure(
         self, feed: FeedConfig, state: Any, now: datetime, interval: float, error: Exception, started: float

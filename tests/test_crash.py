@@ -130,3 +130,58 @@ def test_kill_9_at_random_points_loses_and_doubles_nothing(feed_server, tmp_path
     # no row twice: the unique keys hold and counts equal the distinct sets
     assert con.execute("SELECT COUNT(*) FROM hits").fetchone()[0] == len(reference["hits"])
     assert con.execute("SELECT COUNT(*) FROM figures").fetchone()[0] == len(reference["figures"])
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(b")") + 2 :].split()[1]) == pid:
+                kids.append(int(name))
+    return kids
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="finds the workers through /proc")
+def test_killed_extraction_workers_are_replaced_and_nothing_is_lost(feed_server, tmp_path):
+    """The kernel's OOM killer, an operator or a crash in a C library can end an extraction worker. The pool
+    then fails every page in flight and refuses new ones: the poll starts a new pool, tries those pages
+    again, and stores exactly what an undisturbed run stores."""
+    urls = build_farm(feed_server, feeds=3)
+    config = config_for(tmp_path / "feeds.yaml", urls)
+    reference_db = tmp_path / "reference.db"
+    ok = run_monitor("--config", str(config), "--db", str(reference_db), "run", "--once", "--workers", "2")
+    assert ok.returncode == 0, ok.stderr
+    reference = snapshot(reference_db)
+
+    db = tmp_path / "killed.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor.cli", "--config", str(config), "--db", str(db)]
+        + ["run", "--once", "--workers", "2"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")},
+    )
+    killed: list[int] = []
+    deadline = time.monotonic() + 60
+    while not killed and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+        # monitor -> forkserver -> workers (the resource tracker, monitor's other child, has no children)
+        workers = [w for child in _children(proc.pid) for w in _children(child)]
+        if workers and sum(1 for p, _ in feed_server.requests if p.startswith("/p/")) >= 3:
+            for w in workers:
+                os.kill(w, signal.SIGKILL)
+            killed = workers
+    _, err = proc.communicate(timeout=120)
+    assert killed, "no worker was found to kill"
+    assert proc.returncode == 0, err
+    assert "extraction worker died" in err
+    after = snapshot(db)
+    for key in reference:
+        assert after[key] == reference[key], key
