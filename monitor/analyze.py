@@ -6,6 +6,8 @@ Both the daemon (in worker processes) and ``monitor extract`` call these, so wha
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -104,9 +106,18 @@ def init_worker(topics: Sequence[TopicSpec]) -> None:
     _compiled(topics)
 
 
+# Fault injection, for tests only (tests/test_crash.py): a worker handed a page that contains this variable's
+# value kills itself with SIGKILL, as the kernel's OOM killer would. No such page can be made on purpose, and
+# the pool's recovery (pipeline.Poller._retry_alone) must be tested against a real death. Unset in normal use.
+KILL_WORKER_ENV = "MONITOR_TEST_KILL_WORKER_ON"
+
+
 def process_entry_in_worker(
     entry: Entry, body: bytes | None, content_type: str, fetch_note: str | None, feed_language: str | None
 ) -> Analysis:
+    marker = os.environ.get(KILL_WORKER_ENV)
+    if marker and body is not None and marker.encode() in body:
+        os.kill(os.getpid(), signal.SIGKILL)
     return process_entry(
         entry,
         body,

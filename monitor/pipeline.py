@@ -33,6 +33,12 @@ __all__ = ["Poller", "make_fetcher", "utcnow"]
 
 log = logging.getLogger("monitor.poll")
 
+# More worker deaths than this within the window: stop retrying pages (a broken installation, or far too
+# little memory), so a poll fails fast and says so instead of forking pool after pool.
+_MAX_DEATHS = 5
+_DEATH_WINDOW = 600.0
+_KILLER_NOTE = "page not analysed: it killed the extraction worker (out of memory or a crash); feed text used"
+
 
 @functools.cache
 def _cores() -> int:
@@ -74,9 +80,16 @@ class Poller:
     clock: Callable[[], datetime] = utcnow
     rng: random.Random = field(default_factory=random.Random)
     workers: int | None = None  # None: one per core; 0: analyse in this process
+    stopping: bool = False  # set when the daemon stops: feeds still waiting for a slot are not polled
     _executor: Executor | None = None
     _page_slots: asyncio.Semaphore | None = None
     _feed_slots: asyncio.Semaphore | None = None
+    # pages that were in flight when a worker died are tried again here, one at a time (see _retry_alone)
+    _quarantine: Executor | None = None
+    _quarantine_lock: asyncio.Lock | None = None
+    _pool_deaths: list[float] = field(default_factory=list)  # time.monotonic() of each death
+    _retrying: int = 0
+    _closed: bool = False
 
     @property
     def worker_count(self) -> int:
@@ -104,23 +117,30 @@ class Poller:
         if workers <= 0:
             return None
         if self._executor is None:
-            # forkserver: children start from a clean process, not a fork of one running threads and an event loop
-            from monitor import analyze  # matching, figures: loaded only when a page is analysed
-
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["monitor.worker_preload"])
-            self._executor = ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=ctx,
-                initializer=analyze.init_worker,
-                initargs=(self.config.topics,),
-            )
+            self._executor = self._new_pool(workers)
         return self._executor
 
+    def _new_pool(self, workers: int) -> ProcessPoolExecutor:
+        if self._closed:
+            raise RuntimeError("the poller was shut down")
+        # forkserver: children start from a clean process, not a fork of one running threads and an event loop
+        from monitor import analyze  # matching, figures: loaded only when a page is analysed
+
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["monitor.worker_preload"])
+        return ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=ctx,
+            initializer=analyze.init_worker,
+            initargs=(self.config.topics,),
+        )
+
     def shutdown(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        self._closed = True
+        for pool in (self._executor, self._quarantine):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        self._executor = self._quarantine = None
 
     async def poll_all(
         self, feeds: Sequence[FeedConfig] | None = None, *, force: bool = True
@@ -130,6 +150,8 @@ class Poller:
 
     async def poll_feed(self, feed: FeedConfig, *, force: bool = False) -> PollOutcome:
         async with self.feed_slots():  # the feed's state and clock are read once it has its slot
+            if self.stopping:
+                return PollOutcome(feed.url, None, error="not polled: stopping")
             return await self._poll_feed(feed, force=force)
 
     async def _poll_feed(self, feed: FeedConfig, *, force: bool) -> PollOutcome:
@@ -238,7 +260,14 @@ class Poller:
     ) -> list[ProcessedEntry]:
         language = feed.language or feed_language
         known = self.store.known_article_urls([e.link for e in entries if e.link])
-        return list(await asyncio.gather(*(self._process_entry(e, known, language) for e in entries)))
+        # A task group: if one entry fails the feed's poll, its siblings are cancelled instead of going on
+        # fetching and analysing pages whose results nobody will store.
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(self._process_entry(e, known, language)) for e in entries]
+        except ExceptionGroup as failed:
+            raise failed.exceptions[0] from None
+        return [t.result() for t in tasks]
 
     async def _process_entry(
         self, entry: Entry, known_urls: set[str], language: str | None
@@ -296,25 +325,71 @@ class Poller:
                 executor, analyze.process_entry_in_worker, entry, body, content_type, note, language
             )
         except BrokenProcessPool:
-            # A worker died (killed by the kernel's OOM killer or by hand, or crashed in a C library): the
-            # pool fails every page in flight and refuses new ones. Start a new pool and try this page once
-            # more; a second death fails the feed's poll, so its new entries are tried again next poll.
-            self._discard_executor(executor)
-            log.warning(
-                "extraction worker died (out of memory, killed or crashed); pool restarted, retrying %s",
-                entry.link,
-            )
-            executor = self.executor()
-            assert executor is not None
-            return await loop.run_in_executor(
-                executor, analyze.process_entry_in_worker, entry, body, content_type, note, language
-            )
+            # A worker died: the kernel's OOM killer, a kill, a crash in a C library. The pool fails every page
+            # in flight and refuses new ones; each of those pages lands here.
+            self._pool_died(executor)
+        return await self._retry_alone(entry, body, content_type, note, language)
 
-    def _discard_executor(self, executor: Executor) -> None:
-        """Drop a broken pool, once: every page that was in flight in it lands here."""
-        if self._executor is executor:
-            self._executor = None
-            executor.shutdown(wait=False, cancel_futures=True)
+    def _pool_died(self, executor: Executor) -> None:
+        """Replace a dead pool, once (every page that was in flight in it lands in _analyze's handler)."""
+        if self._executor is not executor:
+            return
+        self._executor = None
+        executor.shutdown(wait=False, cancel_futures=True)
+        self._note_death()
+        log.warning(
+            "extraction worker died (out of memory, killed or crashed): pool replaced; the pages that were "
+            "in flight are tried again one at a time"
+        )
+
+    def _note_death(self) -> None:
+        now = time.monotonic()
+        self._pool_deaths = [t for t in self._pool_deaths if now - t < _DEATH_WINDOW] + [now]
+
+    async def _retry_alone(
+        self, entry: Entry, body: bytes | None, content_type: str, note: str | None, language: str | None
+    ) -> analyze.Analysis:
+        """A page that was in flight when a worker died, tried again alone in a pool of one worker. If it
+        kills that worker too, it is the culprit: the entry is stored with the feed's own text and a note,
+        so the page is not tried at every poll and takes no other page down with it."""
+        from monitor import analyze
+
+        if len(self._pool_deaths) > _MAX_DEATHS:
+            raise MonitorError(
+                f"extraction workers died {len(self._pool_deaths)} times in {_DEATH_WINDOW / 60:.0f} minutes: "
+                "not retrying (out of memory? see the log)"
+            )
+        if self._quarantine_lock is None:
+            self._quarantine_lock = asyncio.Lock()
+        loop = asyncio.get_running_loop()
+        self._retrying += 1
+        try:
+            async with self._quarantine_lock:
+                log.debug("retrying %s alone", entry.link)
+                for page, why in ((body, note), (None, _KILLER_NOTE)):
+                    if self._quarantine is None:
+                        self._quarantine = self._new_pool(1)
+                    pool = self._quarantine
+                    try:
+                        return await loop.run_in_executor(
+                            pool, analyze.process_entry_in_worker, entry, page, content_type, why, language
+                        )
+                    except BrokenProcessPool:
+                        self._quarantine = None
+                        pool.shutdown(wait=False, cancel_futures=True)
+                        self._note_death()
+                        if page is None:
+                            raise
+                        log.error(
+                            "page %s killed the extraction worker on its own: storing the feed's text",
+                            entry.link,
+                        )
+        finally:
+            self._retrying -= 1
+            if not self._retrying and self._quarantine is not None:  # the last retry: free the worker
+                self._quarantine.shutdown(wait=False)
+                self._quarantine = None
+        raise AssertionError("unreachable: the second attempt returns or raises")  # pragma: no cover
 
     def _record_failure(
         self, feed: FeedConfig, state: Any, now: datetime, interval: float, error: Exception, started: float

@@ -98,6 +98,7 @@ async def run_daemon(
     try:
         await stop.wait()
     finally:
+        poller.stopping = True  # polls still waiting for a feed slot end at once
         log.info("stopping: waiting for %d poll(s) in flight", len(running))
         scheduler.shutdown(wait=False)
         if running:

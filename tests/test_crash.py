@@ -146,42 +146,105 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
-@pytest.mark.skipif(not os.path.isdir("/proc"), reason="finds the workers through /proc")
-def test_killed_extraction_workers_are_replaced_and_nothing_is_lost(feed_server, tmp_path):
-    """The kernel's OOM killer, an operator or a crash in a C library can end an extraction worker. The pool
-    then fails every page in flight and refuses new ones: the poll starts a new pool, tries those pages
-    again, and stores exactly what an undisturbed run stores."""
-    urls = build_farm(feed_server, feeds=3)
-    config = config_for(tmp_path / "feeds.yaml", urls)
-    reference_db = tmp_path / "reference.db"
-    ok = run_monitor("--config", str(config), "--db", str(reference_db), "run", "--once", "--workers", "2")
-    assert ok.returncode == 0, ok.stderr
-    reference = snapshot(reference_db)
-
-    db = tmp_path / "killed.db"
-    proc = subprocess.Popen(
+def _run_in_background(config, db, **env: str) -> subprocess.Popen:
+    return subprocess.Popen(
         [sys.executable, "-m", "monitor.cli", "--config", str(config), "--db", str(db)]
         + ["run", "--once", "--workers", "2"],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
-        env={k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")},
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}, **env},
     )
+
+
+def _reference(feed_server, tmp_path, feeds: int) -> tuple:
+    urls = build_farm(feed_server, feeds=feeds)
+    config = config_for(tmp_path / "feeds.yaml", urls)
+    reference_db = tmp_path / "reference.db"
+    ok = run_monitor("--config", str(config), "--db", str(reference_db), "run", "--once", "--workers", "2")
+    assert ok.returncode == 0, ok.stderr
+    return config, snapshot(reference_db)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="finds the workers through /proc")
+def test_killed_extraction_workers_are_replaced_and_nothing_is_lost(feed_server, tmp_path):
+    """The kernel's OOM killer, an operator or a crash in a C library can end an extraction worker. The pool
+    then fails every page in flight and refuses new ones: the poll starts a new pool, tries those pages
+    again, and stores exactly what an undisturbed run stores."""
+    config, reference = _reference(feed_server, tmp_path, feeds=3)
+    served_before = len(feed_server.requests)
+    db = tmp_path / "killed.db"
+    proc = _run_in_background(config, db)
     killed: list[int] = []
     deadline = time.monotonic() + 60
     while not killed and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.1)
         # monitor -> forkserver -> workers (the resource tracker, monitor's other child, has no children)
         workers = [w for child in _children(proc.pid) for w in _children(child)]
-        if workers and sum(1 for p, _ in feed_server.requests if p.startswith("/p/")) >= 3:
+        pages = sum(1 for p, _ in feed_server.requests[served_before:] if p.startswith("/p/"))
+        if (
+            workers and 3 <= pages < 15
+        ):  # in the middle of the poll: some pages analysed, some not fetched yet
             for w in workers:
                 os.kill(w, signal.SIGKILL)
             killed = workers
     _, err = proc.communicate(timeout=120)
-    assert killed, "no worker was found to kill"
+    assert killed, "no worker was found to kill in the middle of the poll"
     assert proc.returncode == 0, err
     assert "extraction worker died" in err
     after = snapshot(db)
     for key in reference:
         assert after[key] == reference[key], key
+
+
+@pytest.mark.slow
+def test_a_page_that_kills_its_worker_is_stored_from_the_feed_and_takes_no_other_page_down(
+    feed_server, tmp_path
+):
+    """A page that kills the worker every time it is analysed (here by fault injection: the worker SIGKILLs
+    itself on a marker, as the OOM killer would). The pages in flight with it are retried one at a time;
+    the culprit kills its worker again, alone, and its entry gets the feed's text with a note. Every other
+    page is stored as in an undisturbed run, and the next poll does not fetch the culprit again."""
+    from monitor.analyze import KILL_WORKER_ENV
+
+    config, reference = _reference(feed_server, tmp_path, feeds=3)
+    culprit = f"{feed_server.base}/p/7.html"
+    db = tmp_path / "poison.db"
+    proc = _run_in_background(config, db, **{KILL_WORKER_ENV: "Report number 7 of the series"})
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert f"page {culprit} killed the extraction worker on its own" in err
+
+    after = snapshot(db)
+    assert after["entries"] == reference["entries"]
+    for key in ("articles", "hits", "figures"):
+        assert {row for row in after[key] if row[0] != culprit} == {
+            row for row in reference[key] if row[0] != culprit
+        }, key
+    con = sqlite3.connect(db)
+    source, note, text = con.execute(
+        "SELECT text_source, source_note, text FROM articles WHERE url = ?", (culprit,)
+    ).fetchone()
+    con.close()
+    assert source == "feed" and "killed the extraction worker" in note and text == "Summary 7"
+
+    for path, route in feed_server.routes.items():  # the feeds answer 200 again: their entries are read
+        if path.startswith("/farm/"):
+            route.etag = False
+    served = len(feed_server.requests)
+    again = run_monitor(
+        "--config",
+        str(config),
+        "--db",
+        str(db),
+        "run",
+        "--once",
+        "--workers",
+        "2",
+        env={KILL_WORKER_ENV: "Report number 7 of the series"},
+    )
+    assert again.returncode == 0, again.stderr
+    asked = [p for p, _ in feed_server.requests[served:]]
+    assert "/farm/1.xml" in asked and "/p/7.html" not in asked
