@@ -2,7 +2,8 @@
 
 What is loaded here is loaded once and shared by every worker (copy-on-write pages), instead of once per
 worker: trafilatura and lxml, the pymorphy3 dictionaries for Ukrainian and Russian, simplemma's English
-table (~75 MB per worker otherwise, bench/README.md). Importing this module has exactly that side effect, and no other.
+table (~75 MB per worker otherwise, bench/README.md). Importing this module has exactly that side effect, and
+freezes the collector's view of the importing process (gc.freeze: meant for the forkserver only).
 """
 
 import gc
@@ -21,4 +22,5 @@ load_trafilatura()  # the extraction stack
 
 # Everything loaded above lives as long as the workers: out of the collector's sight, so a worker's
 # collections do not write to those objects' headers and copy the pages it shares with the forkserver.
+gc.collect()  # what the imports left as garbage is freed, not frozen
 gc.freeze()
