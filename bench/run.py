@@ -14,6 +14,8 @@ from process start to exit and its peak memory sampled from /proc over the proce
 Then: 5 more warm `run --once` (RSS of each), a long-lived in-process Poller over 5 polls (RSS after each;
 304s only, then with one new entry per feed per poll), cold runs at 50 / 200 / 800 feeds (time per feed),
 and the digest / figure queries on a synthetic 1M-hit database (bench/querybench.py).
+Where a memory cgroup can be made (bench/cgroup.py), the cold sides also report the memory the kernel charged
+to their tree (each page once), and monitor runs cold once more under a 300 MB limit (--memory-limit).
 
 Results are printed and written to bench/results/run-<UTC time>.json. bench/README.md explains the sides.
 """
@@ -39,6 +41,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.cgroup import MemoryCgroup  # noqa: E402
 from bench.proctree import TreeSampler  # noqa: E402
 
 PY = sys.executable
@@ -117,9 +120,15 @@ class FarmProcess:
 
 
 def measure(
-    cmd: list[str], farm: FarmProcess | None = None, log: Path | None = None, *, bytecode: bool = True
+    cmd: list[str],
+    farm: FarmProcess | None = None,
+    log: Path | None = None,
+    *,
+    bytecode: bool = True,
+    cgroup: MemoryCgroup | None = None,
 ) -> dict:
-    """Run ``cmd``; wall time from start to exit, peak RSS/PSS of its tree, CPU seconds of the tree."""
+    """Run ``cmd``; wall time from start to exit, peak RSS/PSS of its tree, CPU seconds of the tree; in
+    ``cgroup`` (removed afterwards), also the peak memory the kernel charged to the tree."""
     if farm:
         farm.reset()
     load0 = os.getloadavg()[0]
@@ -127,7 +136,13 @@ def measure(
     stderr = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=ROOT, env=_env(bytecode)
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        cwd=ROOT,
+        env=_env(bytecode),
+        preexec_fn=cgroup.enter if cgroup else None,  # noqa: PLW1509 - the bench starts no threads before
     )
     with TreeSampler(proc.pid, interval=0.1) as sampler:
         out, _ = proc.communicate()
@@ -148,6 +163,11 @@ def measure(
         # 1-minute load average before and after: other work on the machine shows up here
         "loadavg": (round(load0, 2), round(os.getloadavg()[0], 2)),
     }
+    if cgroup:
+        result["cgroup_peak_mb"] = cgroup.peak_mb()
+        result["cgroup_limit_hits"] = cgroup.limit_hits()
+        result["cgroup_oom_kills"] = cgroup.oom_kills()
+        cgroup.remove()
     last = [line for line in out.splitlines() if line.startswith("{")]
     if last:
         result["out"] = json.loads(last[-1])
@@ -288,9 +308,15 @@ def main_side_by_side(args: argparse.Namespace, work: Path, results: dict) -> di
             fl = [PY, str(BENCH / "floor.py"), "--base", farm.base, "--feeds", str(n), "--state", str(state)]
             db, cfg = d / "monitor.db", d / "feeds.yaml"
             if cold:
-                sides["floor_cold"].append(measure([*fl, "--mode", "cold", *args.floor_opts], farm))
+                sides["floor_cold"].append(
+                    measure(
+                        [*fl, "--mode", "cold", *args.floor_opts], farm, cgroup=MemoryCgroup.create("floor")
+                    )
+                )
                 write_config(cfg, farm, fetch_articles=True, db=db)
-                r = measure(monitor_cmd(cfg, db), farm, d / "monitor-cold.log")
+                r = measure(
+                    monitor_cmd(cfg, db), farm, d / "monitor-cold.log", cgroup=MemoryCgroup.create("monitor")
+                )
                 r["db"] = db_counts(db)
                 sides["monitor_cold"].append(r)
                 last_full = d
@@ -334,6 +360,21 @@ def main_side_by_side(args: argparse.Namespace, work: Path, results: dict) -> di
                 ),
                 flush=True,
             )
+
+        # monitor cold under a memory limit, as `docker run --memory` sets one: does it finish, as fast?
+        limited: dict | str
+        cg = MemoryCgroup.create("limited", limit_mb=args.memory_limit) if args.memory_limit else None
+        if cg is None:
+            limited = "no writable memory cgroup here (or --memory-limit 0): run skipped"
+        else:
+            d = work / "limited"
+            d.mkdir()
+            write_config(d / "feeds.yaml", farm, fetch_articles=True, db=d / "monitor.db")
+            limited = measure(
+                monitor_cmd(d / "feeds.yaml", d / "monitor.db"), farm, d / "monitor-cold.log", cgroup=cg
+            )
+            limited["db"] = db_counts(d / "monitor.db")
+            limited["limit_mb"] = args.memory_limit
 
         last = work / f"rep{args.repeat - 1}"
         # the same warm poll without a bytecode cache (PYTHONDONTWRITEBYTECODE=1 and no .pyc: the Docker image)
@@ -379,6 +420,8 @@ def main_side_by_side(args: argparse.Namespace, work: Path, results: dict) -> di
                 "peak_pss_mb": med(runs, "peak_pss_mb"),
                 "cpu_s": med(runs, "cpu_s"),
             }
+            if all(r.get("cgroup_peak_mb") is not None for r in runs):
+                summary["median"][k]["cgroup_peak_mb"] = med(runs, "cgroup_peak_mb")
     mm = summary["median"]
     summary["pages_per_s"] = {
         "floor": pages / mm["floor_cold"]["wall_s"],
@@ -410,6 +453,24 @@ def main_side_by_side(args: argparse.Namespace, work: Path, results: dict) -> di
         {"wall_s": r["wall_s"], "peak_rss_mb": r["peak_rss_mb"], "peak_pss_mb": r["peak_pss_mb"]}
         for r in warm_polls
     ]
+    summary["limited"] = (
+        limited
+        if isinstance(limited, str)
+        else {
+            "limit_mb": limited["limit_mb"],
+            "rc": limited["rc"],
+            "wall_s": limited["wall_s"],
+            "pages_per_s": pages / limited["wall_s"],
+            "cgroup_peak_mb": limited["cgroup_peak_mb"],
+            "limit_hits": limited["cgroup_limit_hits"],
+            "oom_kills": limited["cgroup_oom_kills"],
+            # the pool replaces a worker the OOM killer ends: count the deaths it logged as well
+            "worker_deaths": (work / "limited" / "monitor-cold.log")
+            .read_text()
+            .count("extraction worker died"),
+            "entries": limited["db"]["entries"],
+        }
+    )
     summary["inprocess_warm"] = inproc_warm.get("out", {}).get("polls", [])
     summary["inprocess_churn"] = inproc_churn.get("out", {}).get("polls", [])
     results["side_by_side_runs"] = sides
@@ -525,9 +586,27 @@ def report(s: dict, scale: list[dict], q: dict) -> None:
         )
         print(f"  monitor warm (full) / reader warm    {r['monitor_warm_over_reader_warm']:.2f}")
         print(f"  monitor cold (feeds only) / reader   {r['monitor_feeds_cold_over_reader_cold']:.2f}")
-    print(
-        f"  monitor cold peak RSS                {mm['monitor_cold']['peak_rss_mb']:.0f} MB (PSS {mm['monitor_cold']['peak_pss_mb']:.0f})   (target ≤ 300)"
+    mc, fc = mm["monitor_cold"], mm["floor_cold"]
+    charged = (
+        f", charged to its cgroup {mc['cgroup_peak_mb']:.0f} (floor {fc['cgroup_peak_mb']:.0f})"
+        if "cgroup_peak_mb" in mc and "cgroup_peak_mb" in fc
+        else ""
     )
+    print(
+        f"  monitor cold peak memory             RSS summed {mc['peak_rss_mb']:.0f} MB, PSS {mc['peak_pss_mb']:.0f}"
+        f"{charged}   (target ≤ 300)"
+    )
+    lim = s.get("limited")
+    if isinstance(lim, str):
+        print(f"  under a memory limit: {lim}")
+    elif lim:
+        print(
+            f"  monitor cold in a {lim['limit_mb']} MB memory cgroup: exit {lim['rc']}, {lim['entries']} entries stored, "
+            f"{lim['pages_per_s']:.1f} pages/s ({mm['monitor_cold']['wall_s'] / lim['wall_s']:.2f} × unlimited), "
+            f"peak charge {lim['cgroup_peak_mb']:.0f} MB, limit reached {lim['limit_hits']} times, "
+            f"OOM kills {'not counted by this kernel' if lim['oom_kills'] is None else lim['oom_kills']}, "
+            f"worker deaths logged {lim['worker_deaths']}"
+        )
     rss = ", ".join(f"{p['peak_rss_mb']:.0f}" for p in s["warm_polls"])
     print(f"\nwarm `run --once` ×{len(s['warm_polls'])} (fresh process each): peak RSS MB {rss}")
     for name in ("inprocess_warm", "inprocess_churn"):
@@ -588,6 +667,12 @@ def main(argv: list[str] | None = None) -> int:
         help='extra bench/floor.py options, e.g. --floor-opts="--fast"',
     )
     p.add_argument("--polls", type=int, default=5, help="warm polls for the memory check")
+    p.add_argument(
+        "--memory-limit",
+        type=int,
+        default=300,
+        help="MB: one more cold run of monitor in a memory cgroup with this limit, where one can be made (0: none)",
+    )
     p.add_argument(
         "--scale",
         type=int,
