@@ -146,10 +146,12 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
+RUN_ONCE = ("run", "--once", "--workers", "2")
+
+
 def _run_in_background(config, db, **env: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "monitor.cli", "--config", str(config), "--db", str(db)]
-        + ["run", "--once", "--workers", "2"],
+        [sys.executable, "-m", "monitor.cli", "--config", str(config), "--db", str(db), *RUN_ONCE],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -162,7 +164,7 @@ def _reference(feed_server, tmp_path, feeds: int) -> tuple:
     urls = build_farm(feed_server, feeds=feeds)
     config = config_for(tmp_path / "feeds.yaml", urls)
     reference_db = tmp_path / "reference.db"
-    ok = run_monitor("--config", str(config), "--db", str(reference_db), "run", "--once", "--workers", "2")
+    ok = run_monitor("--config", str(config), "--db", str(reference_db), *RUN_ONCE)
     assert ok.returncode == 0, ok.stderr
     return config, snapshot(reference_db)
 
@@ -184,9 +186,8 @@ def test_killed_extraction_workers_are_replaced_and_nothing_is_lost(feed_server,
         # monitor -> forkserver -> workers (the resource tracker, monitor's other child, has no children)
         workers = [w for child in _children(proc.pid) for w in _children(child)]
         pages = sum(1 for p, _ in feed_server.requests[served_before:] if p.startswith("/p/"))
-        if (
-            workers and 3 <= pages < 15
-        ):  # in the middle of the poll: some pages analysed, some not fetched yet
+        # in the middle of the poll: some pages analysed, some not fetched yet
+        if workers and 3 <= pages < 15:
             for w in workers:
                 os.kill(w, signal.SIGKILL)
             killed = workers
@@ -211,8 +212,9 @@ def test_a_page_that_kills_its_worker_is_stored_from_the_feed_and_takes_no_other
 
     config, reference = _reference(feed_server, tmp_path, feeds=3)
     culprit = f"{feed_server.base}/p/7.html"
+    marker = "Report number 7 of"  # in page 7 only (build_farm)
     db = tmp_path / "poison.db"
-    proc = _run_in_background(config, db, **{KILL_WORKER_ENV: "Report number 7 of the series"})
+    proc = _run_in_background(config, db, **{KILL_WORKER_ENV: marker})
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     assert f"page {culprit} killed the extraction worker on its own" in err
@@ -234,17 +236,7 @@ def test_a_page_that_kills_its_worker_is_stored_from_the_feed_and_takes_no_other
         if path.startswith("/farm/"):
             route.etag = False
     served = len(feed_server.requests)
-    again = run_monitor(
-        "--config",
-        str(config),
-        "--db",
-        str(db),
-        "run",
-        "--once",
-        "--workers",
-        "2",
-        env={KILL_WORKER_ENV: "Report number 7 of the series"},
-    )
+    again = run_monitor("--config", str(config), "--db", str(db), *RUN_ONCE, env={KILL_WORKER_ENV: marker})
     assert again.returncode == 0, again.stderr
     asked = [p for p, _ in feed_server.requests[served:]]
     assert "/farm/1.xml" in asked and "/p/7.html" not in asked
