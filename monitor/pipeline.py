@@ -22,7 +22,7 @@ from monitor.config import Config, FeedConfig
 from monitor.errors import FetchError, MonitorError
 from monitor.feeds import FeedParseError, canonical_url, parse_feed
 from monitor.fetch import AddressGuard, Fetcher, FetchLimits, origin_of
-from monitor.schedule import is_due, next_poll_at
+from monitor.schedule import interleave, is_due, next_poll_at
 from monitor.store import ProcessedEntry, Store
 from monitor.types import Entry, PollOutcome
 
@@ -146,7 +146,10 @@ class Poller:
         self, feeds: Sequence[FeedConfig] | None = None, *, force: bool = True
     ) -> list[PollOutcome]:
         feeds = self.config.enabled_feeds if feeds is None else feeds
-        return list(await asyncio.gather(*(self.poll_feed(f, force=force) for f in feeds)))
+        order = interleave(range(len(feeds)), key=lambda i: origin_of(feeds[i].url))
+        outcomes = await asyncio.gather(*(self.poll_feed(feeds[i], force=force) for i in order))
+        by_feed = dict(zip(order, outcomes, strict=True))
+        return [by_feed[i] for i in range(len(feeds))]
 
     async def poll_feed(self, feed: FeedConfig, *, force: bool = False) -> PollOutcome:
         async with self.feed_slots():  # the feed's state and clock are read once it has its slot

@@ -6,9 +6,31 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime, timedelta
+from typing import TypeVar
 
-__all__ = ["backoff_delay", "is_due", "next_poll_at"]
+__all__ = ["backoff_delay", "interleave", "is_due", "next_poll_at"]
+
+T = TypeVar("T")
+
+
+def interleave(items: Sequence[T], key: Callable[[T], Hashable]) -> list[T]:
+    """``items`` taken round-robin across their ``key`` groups (groups in order of first appearance, each
+    group's items in their order): A1 A2 A3 B1 C1 -> A1 B1 C1 A2 A3.
+
+    Polls start in this order, by host: a poll holds one of a bounded number of feed slots while it waits for
+    its host's connection limit, so 40 feeds of one host listed together would otherwise fill every slot and
+    keep the other hosts' feeds waiting behind one host's two connections.
+    """
+    groups: dict[Hashable, list[T]] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    out: list[T] = []
+    queues = list(groups.values())
+    for i in range(max((len(q) for q in queues), default=0)):
+        out.extend(q[i] for q in queues if i < len(q))
+    return out
 
 
 def backoff_delay(error_count: int, interval: float, max_backoff: float, rng: random.Random) -> float:

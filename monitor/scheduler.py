@@ -9,7 +9,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from monitor.config import Config, FeedConfig, smtp_from_env
+from monitor.fetch import origin_of
 from monitor.pipeline import Poller, make_fetcher, utcnow
+from monitor.schedule import interleave
 from monitor.store import open_store
 
 __all__ = ["run_daemon", "run_once"]
@@ -69,8 +71,9 @@ async def run_daemon(
 
     scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
     start = clock()
-    feeds = config.enabled_feeds
-    # Spread the first polls (0.25 s apart, over a minute at most) so 500 feeds don't all start at once.
+    # Spread the first polls (0.25 s apart, over a minute at most) so 500 feeds don't all start at once, hosts
+    # taking turns (schedule.interleave) so one host's many feeds do not hold every feed slot at start-up.
+    feeds = interleave(config.enabled_feeds, key=lambda f: origin_of(f.url))
     spread = min(60.0, 0.25 * len(feeds))
     for i, feed in enumerate(feeds):
         first = start + timedelta(seconds=i * spread / max(1, len(feeds)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from monitor.schedule import backoff_delay, is_due, next_poll_at
+from monitor.schedule import backoff_delay, interleave, is_due, next_poll_at
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -38,3 +38,20 @@ def test_is_due():
     assert is_due(NOW - timedelta(seconds=1), NOW)
     assert not is_due(NOW + timedelta(hours=1), NOW)
     assert not is_due(None, NOW, retired=True)
+
+
+def test_interleave_lets_hosts_take_turns_and_keeps_each_hosts_order():
+    urls = ["a/1", "a/2", "a/3", "b/1", "a/4", "c/1", "c/2"]
+    assert interleave(urls, key=lambda u: u.split("/")[0]) == [
+        "a/1",
+        "b/1",
+        "c/1",
+        "a/2",
+        "c/2",
+        "a/3",
+        "a/4",
+    ]
+    assert interleave([], key=str) == []
+    # every item exactly once, whatever the grouping
+    items = list(range(50))
+    assert sorted(interleave(items, key=lambda i: i % 7)) == items
