@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import email
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 from datetime import UTC, datetime, timedelta
 from email import policy
 from pathlib import Path
@@ -593,3 +596,107 @@ def test_all_recipients_refused_is_a_failed_attempt_not_a_send(store, tmp_path):
     assert [o.status for o in outcomes] == ["pending"]
     assert outcomes[0].error.startswith("smtp send 127.0.0.1") and "No such mailbox" in outcomes[0].error
     assert server.collector.envelopes == []
+
+
+# --- TLS: STARTTLS and implicit TLS, against a certificate made for the test ------------------------------
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory) -> tuple[Path, Path]:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("needs the openssl command to make a test certificate")
+    d = tmp_path_factory.mktemp("tls")
+    cert, key = d / "cert.pem", d / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert)]
+        + ["-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def server_tls(cert: Path, key: Path) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+class TlsCollector(Collector):
+    """Records, for every message, whether it came over TLS."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.over_tls: list[bool] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.over_tls.append(
+            session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None
+        )
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_starttls_and_login_deliver_over_tls_and_the_certificate_is_checked(
+    store, tmp_path, tls_files, monkeypatch
+):
+    cert, key = tls_files
+    collector = TlsCollector()
+    # a submission server as they are configured: STARTTLS required, and AUTH only once TLS is on
+    server = SmtpServer(
+        free_port(),
+        handler=collector,
+        tls_context=server_tls(cert, key),
+        require_starttls=True,
+        authenticator=lambda *a: AuthResult(success=a[-1].password == b"s3cret"),
+        auth_required=True,
+    )
+    server.start()
+    try:
+        cfg = make_config(tmp_path)
+        smtp = SmtpSettings(
+            host="127.0.0.1", port=server.port, user="monitor", password="s3cret", starttls=True, timeout=5
+        )
+        # the test certificate is not trusted yet: the handshake fails, at STARTTLS, and the error says why
+        untrusted = send_digest_now(store, cfg, smtp, since=utc(2026, 11, 27), now=NOW)
+        assert untrusted.status == "pending" and untrusted.error.startswith("smtp starttls 127.0.0.1")
+        assert "CERTIFICATE_VERIFY_FAILED" in untrusted.error
+        # without STARTTLS the server offers no AUTH, so no password goes out in the clear
+        with pytest.raises(mailer.MailError, match="smtp login 127.0.0.1.*AUTH extension not supported"):
+            mailer.deliver_smtp(
+                mailer_message(),
+                smtp.model_copy(update={"starttls": False}),
+                "m@example.org",
+                ["e@example.org"],
+            )
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # now trusted, as a CA bundle entry would be
+        outcomes = retry_failed_digests(store, cfg, smtp, NOW, digest_id=untrusted.digest_id)
+    finally:
+        server.stop()
+    assert [o.status for o in outcomes] == ["sent"]
+    assert collector.over_tls == [True]
+
+
+def test_implicit_tls_smtps_delivers(tls_files, monkeypatch):
+    cert, key = tls_files
+    collector = TlsCollector()
+    server = SmtpServer(free_port(), handler=collector, ssl_context=server_tls(cert, key))
+    server.start()
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    try:
+        smtp = SmtpSettings(host="127.0.0.1", port=server.port, ssl=True, timeout=5)
+        refused = mailer.deliver_smtp(mailer_message(), smtp, "m@example.org", ["e@example.org"])
+    finally:
+        server.stop()
+    assert refused == {}
+    assert collector.over_tls == [True]
+    assert collector.messages[0]["Subject"] == "TLS check"
+
+
+def mailer_message() -> email.message.EmailMessage:
+    msg = email.message.EmailMessage()
+    msg["Subject"] = "TLS check"
+    msg["From"] = "m@example.org"
+    msg["To"] = "e@example.org"
+    msg.set_content("over TLS")
+    return msg
