@@ -20,6 +20,11 @@ def feed_server():
     server.stop()
 
 
+def monitor_argv(config: Path | str, db: Path | str, *args: str) -> list[str]:
+    """The command line of the real `monitor` CLI on ``config`` and ``db``."""
+    return [sys.executable, "-m", "monitor.cli", "--config", str(config), "--db", str(db), *args]
+
+
 def run_monitor(
     *args: str, env: dict[str, str] | None = None, timeout: float = 180
 ) -> subprocess.CompletedProcess:

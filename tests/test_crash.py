@@ -8,15 +8,15 @@ import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 
 import pytest
 
-from tests.conftest import ROOT, run_monitor
+from tests.conftest import ROOT, monitor_argv, run_monitor
 from tests.feedserver import Route, page_path
 
 PAGES = ["seed-article.html", "uk-szch.html", "ru-soch.html"]
+RUN_ONCE = ("run", "--once", "--workers", "2")
 
 
 def build_farm(server, feeds: int = 9, per_feed: int = 5) -> list[str]:
@@ -90,19 +90,7 @@ def test_kill_9_at_random_points_loses_and_doubles_nothing(feed_server, tmp_path
         if kills == 4:
             break
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "monitor.cli",
-                "--config",
-                str(config),
-                "--db",
-                str(db),
-                "run",
-                "--once",
-                "--workers",
-                "2",
-            ],
+            monitor_argv(config, db, *RUN_ONCE),
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -146,12 +134,9 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
-RUN_ONCE = ("run", "--once", "--workers", "2")
-
-
 def _run_in_background(config, db, **env: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "monitor.cli", "--config", str(config), "--db", str(db), *RUN_ONCE],
+        monitor_argv(config, db, *RUN_ONCE),
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

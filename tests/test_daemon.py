@@ -6,12 +6,11 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 
 import pytest
 
-from tests.conftest import ROOT, write_config
+from tests.conftest import ROOT, monitor_argv, write_config
 from tests.feedserver import Route
 
 
@@ -19,18 +18,7 @@ def start_daemon(config, db, **env_extra: str) -> subprocess.Popen:
     """`monitor run` as a user starts it, with only the environment the test gives it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MONITOR_", "SMTP_"))}
     env.update(PYTHONUNBUFFERED="1", **env_extra)
-    cmd = [
-        sys.executable,
-        "-m",
-        "monitor.cli",
-        "--config",
-        str(config),
-        "--db",
-        str(db),
-        "run",
-        "--workers",
-        "0",
-    ]
+    cmd = monitor_argv(config, db, "run", "--workers", "0")
     return subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env)
 
 
