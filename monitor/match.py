@@ -257,7 +257,7 @@ def _english_dictionary() -> Callable[[str], str | None] | None:
 
     The table is simplemma's low-memory one (``low_memory=True``, as ``text._simplemma`` uses): its
     compressed stream with a sparse index, ~6 MB, where the plain dict of its 181,000 forms takes ~27 MB
-    in every process that holds it. A lookup costs ~13 µs instead of ~0.3; it is made once per new word
+    in every process that holds it. A lookup costs ~15 µs instead of ~0.3; it is made once per new word
     (the word cache remembers the answer), about 0.3 s of CPU per worker on the benchmark's 5,000 pages.
     """
     try:
