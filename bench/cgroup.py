@@ -46,6 +46,7 @@ class MemoryCgroup:
     def __init__(self, version: str, path: Path) -> None:
         self.version = version
         self.path = path
+        self._peak_file = path / ("memory.max_usage_in_bytes" if version == "v1" else "memory.peak")
 
     @classmethod
     def create(cls, name: str, limit_mb: int | None = None) -> MemoryCgroup | None:
@@ -59,8 +60,7 @@ class MemoryCgroup:
         except OSError:
             return None
         cg = cls(version, path)
-        peak = "memory.max_usage_in_bytes" if version == "v1" else "memory.peak"
-        if not (path / peak).exists():  # v2 without the memory controller delegated, or a kernel < 5.19
+        if not cg._peak_file.exists():  # v2 without the memory controller delegated, or a kernel < 5.19
             cg.remove()
             return None
         if limit_mb is not None:
@@ -85,8 +85,7 @@ class MemoryCgroup:
         (self.path / "cgroup.procs").write_text(str(os.getpid()))
 
     def peak_mb(self) -> float:
-        name = "memory.max_usage_in_bytes" if self.version == "v1" else "memory.peak"
-        return int((self.path / name).read_text()) / 2**20
+        return int(self._peak_file.read_text()) / 2**20
 
     def limit_hits(self) -> int:
         """How often the tree's charge reached the limit (each time, the kernel reclaimed page cache first)."""
