@@ -12,7 +12,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -89,6 +89,10 @@ class Poller:
     _quarantine_lock: asyncio.Lock | None = None
     _pool_deaths: list[float] = field(default_factory=list)  # time.monotonic() of each death
     _retrying: int = 0
+    # one thread that shuts down dropped pools (a worker died, or the retries are over) and waits for their
+    # workers, off the event loop; shutdown() waits for it, so that no worker outlives the process (`run
+    # --once` ends with os._exit, which would orphan one still waiting for its stop signal)
+    _reaper: ThreadPoolExecutor | None = None
     _closed: bool = False
 
     @property
@@ -141,6 +145,15 @@ class Poller:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
         self._executor = self._quarantine = None
+        if self._reaper is not None:
+            self._reaper.shutdown(wait=True)
+            self._reaper = None
+
+    def _retire(self, pool: Executor) -> None:
+        """Shut ``pool`` down and wait for its workers in the reaper thread: the event loop goes on."""
+        if self._reaper is None:
+            self._reaper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-reaper")
+        self._reaper.submit(pool.shutdown, wait=True, cancel_futures=True)
 
     async def poll_all(
         self, feeds: Sequence[FeedConfig] | None = None, *, force: bool = True
@@ -338,7 +351,7 @@ class Poller:
         if self._executor is not executor:
             return
         self._executor = None
-        executor.shutdown(wait=False, cancel_futures=True)
+        self._retire(executor)
         self._note_death()
         log.warning(
             "extraction worker died (out of memory, killed or crashed): pool replaced; the pages that were "
@@ -379,7 +392,7 @@ class Poller:
                         )
                     except BrokenProcessPool:
                         self._quarantine = None
-                        pool.shutdown(wait=False, cancel_futures=True)
+                        self._retire(pool)
                         self._note_death()
                         if page is None:
                             raise
@@ -390,7 +403,7 @@ class Poller:
         finally:
             self._retrying -= 1
             if not self._retrying and self._quarantine is not None:  # the last retry: free the worker
-                self._quarantine.shutdown(wait=False)
+                self._retire(self._quarantine)
                 self._quarantine = None
         raise AssertionError("unreachable: the second attempt returns or raises")  # pragma: no cover
 

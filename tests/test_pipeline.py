@@ -239,3 +239,26 @@ def test_feeds_wait_for_a_slot_instead_of_all_being_fetched_at_once(feed_server,
             finished = sum(1 for n in pages_seen.values() if n == 2)
             assert finished >= feeds_asked - 1, (path, paths)
             feeds_asked += 1
+
+
+def test_shutdown_waits_for_pools_stopped_without_waiting(tmp_path):
+    """A pool dropped during a poll (a worker died, or the one-at-a-time retries are over) is told to stop
+    without waiting, so the event loop goes on. shutdown() must still wait for its workers: `run --once` ends
+    with os._exit, and a worker still waiting for its stop signal would outlive monitor, holding its stderr."""
+    import os
+
+    from monitor.config import load_config
+    from monitor.pipeline import Poller, make_fetcher
+    from monitor.store import open_store
+
+    config = load_config(write_config(tmp_path / "feeds.yaml", ["http://127.0.0.1:9/feed.xml"]))
+    store = open_store(str(tmp_path / "m.db"))
+    poller = Poller(config, store, make_fetcher(config), workers=1)
+    try:
+        pool = poller._new_pool(1)
+        worker = pool.submit(os.getpid).result(timeout=60)
+        poller._retire(pool)
+    finally:
+        poller.shutdown()
+        store.close()
+    assert not os.path.exists(f"/proc/{worker}"), "the retired pool's worker outlived shutdown()"
